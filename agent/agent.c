@@ -1,0 +1,422 @@
+/* agent.c - the agent's event loop: JOB starts the ranks; their stdio and exits go to the
+ * launcher; KILL and a lost launcher end them. */
+#define _GNU_SOURCE
+#include "agent.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmpi/msg.h"
+#include "cmpi/pack.h"
+#include "cmpi/util.h"
+#include "ranks.h"
+
+/* Stop reading the ranks' pipes while this much output waits for the launcher,
+ * so a fast writer is slowed down instead of filling our memory. */
+#define CTL_HIGH_WATER (4u << 20)
+#define CTL_LOW_WATER (1u << 20)
+#define PIPE_CHUNK (64u * 1024)
+
+struct agent {
+	struct event_base *base;
+	struct bufferevent *ctl;
+	long node;
+	struct cmpi_msg_job job;
+	bool have_job;
+	struct rank_proc *ranks;
+	long nlive;          /* ranks not yet reaped and reported */
+	bool paused;         /* rank pipes not read: the launcher is behind */
+	int stdin_fd;        /* write end of rank 0's stdin pipe, -1 if none */
+	struct evbuffer *stdin_buf;
+	struct event *stdin_ev;
+	bool stdin_eof;
+	struct event *ev_sigchld, *ev_sigterm, *ev_sigint, *ev_escalate;
+	bool bye_sent;
+	int exit_code;
+};
+
+static struct evbuffer *ctl_out(struct agent *a)
+{
+	return bufferevent_get_output(a->ctl);
+}
+
+static void signal_ranks(struct agent *a, int sig)
+{
+	for (long i = 0; a->ranks && i < (long)a->job.nranks; i++)
+		if (a->ranks[i].pid > 0)
+			killpg(a->ranks[i].pid, sig);
+}
+
+static void finish(struct agent *a, int code)
+{
+	a->exit_code = code;
+	event_base_loopbreak(a->base);
+}
+
+/* ---- rank stdout/stderr ---- */
+
+static void set_paused(struct agent *a, bool paused)
+{
+	a->paused = paused;
+	for (long i = 0; a->ranks && i < (long)a->job.nranks; i++) {
+		struct event *evs[2] = {a->ranks[i].out_ev, a->ranks[i].err_ev};
+		for (int k = 0; k < 2; k++) {
+			if (!evs[k])
+				continue;
+			if (paused)
+				event_del(evs[k]);
+			else
+				event_add(evs[k], NULL);
+		}
+	}
+}
+
+static void close_stream(struct rank_proc *r, int stream)
+{
+	int *fd = stream == CMPI_STREAM_STDOUT ? &r->out_fd : &r->err_fd;
+	struct event **ev = stream == CMPI_STREAM_STDOUT ? &r->out_ev : &r->err_ev;
+	if (*ev) {
+		event_free(*ev);
+		*ev = NULL;
+	}
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static int stream_fd(const struct rank_proc *r, int stream)
+{
+	return stream == CMPI_STREAM_STDOUT ? r->out_fd : r->err_fd;
+}
+
+/* Reads once from a rank's pipe and forwards it: bytes read, 0 at EOF, -1 on error. */
+static ssize_t forward_once(struct agent *a, struct rank_proc *r, int stream)
+{
+	char buf[PIPE_CHUNK];
+	ssize_t n = read(stream_fd(r, stream), buf, sizeof buf);
+
+	if (n <= 0)
+		return n;
+	cmpi_msg_stdio_write(ctl_out(a), (uint32_t)r->rank, (uint8_t)stream, buf, (size_t)n);
+	if (!a->paused && evbuffer_get_length(ctl_out(a)) > CTL_HIGH_WATER)
+		set_paused(a, true);
+	return n;
+}
+
+static void on_rank_output(evutil_socket_t fd, short what, void *arg)
+{
+	struct rank_proc *r = arg;
+	int stream = fd == r->out_fd ? CMPI_STREAM_STDOUT : CMPI_STREAM_STDERR;
+	(void)what;
+	ssize_t n = forward_once(r->owner, r, stream);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		close_stream(r, stream);
+}
+
+/* ---- rank exits ---- */
+
+static void send_exit(struct agent *a, long rank, pid_t pid, int how, int code)
+{
+	struct cmpi_msg_exit m = {.rank = (uint32_t)rank,
+				  .pid = (uint32_t)pid,
+				  .how = (uint8_t)how,
+				  .code = (uint32_t)code};
+	cmpi_msg_exit_write(ctl_out(a), &m);
+	if (--a->nlive == 0) {
+		cmpi_msg_bye_write(ctl_out(a));
+		a->bye_sent = true;
+		cmpi_debug("all ranks done; said BYE");
+	}
+}
+
+/* Takes what the rank wrote before it died, so its output precedes its EXIT. */
+static void drain_and_close(struct agent *a, struct rank_proc *r)
+{
+	for (int stream = CMPI_STREAM_STDOUT; stream <= CMPI_STREAM_STDERR; stream++) {
+		ssize_t n = 1;
+		while (stream_fd(r, stream) >= 0 && (n > 0 || errno == EINTR))
+			n = forward_once(a, r, stream);
+		close_stream(r, stream);
+	}
+}
+
+static void on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct agent *a = arg;
+	(void)sig;
+	(void)what;
+	for (;;) {
+		siginfo_t info = {0};
+		/* Look before reaping: while the rank is a zombie its PID, and so its
+		 * process group, cannot be reused, so killpg reaches only what it left. */
+		if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
+			break;
+		pid_t pid = info.si_pid;
+		struct rank_proc *r = NULL;
+		for (long i = 0; a->ranks && i < (long)a->job.nranks; i++)
+			if (a->ranks[i].pid == pid)
+				r = &a->ranks[i];
+		if (r)
+			killpg(pid, SIGKILL);
+		int status;
+		if (waitpid(pid, &status, 0) < 0 || !r)
+			continue; /* not a rank: an orphan we adopted as PID 1 */
+		r->pid = 0;
+		drain_and_close(a, r);
+		if (WIFSIGNALED(status))
+			send_exit(a, r->rank, pid, CMPI_EXIT_SIGNALED, WTERMSIG(status));
+		else
+			send_exit(a, r->rank, pid, CMPI_EXIT_EXITED, WEXITSTATUS(status));
+		if (r->rank == 0 && a->stdin_fd >= 0) {
+			event_del(a->stdin_ev);
+			close(a->stdin_fd);
+			a->stdin_fd = -1;
+		}
+	}
+}
+
+/* ---- stdin for rank 0 ---- */
+
+static void on_stdin_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	(void)what;
+	if (evbuffer_write(a->stdin_buf, fd) < 0 && errno != EAGAIN && errno != EINTR)
+		evbuffer_drain(a->stdin_buf, evbuffer_get_length(a->stdin_buf)); /* rank 0 stopped reading */
+	if (evbuffer_get_length(a->stdin_buf) > 0)
+		return;
+	event_del(a->stdin_ev);
+	if (a->stdin_eof) {
+		close(a->stdin_fd);
+		a->stdin_fd = -1;
+	}
+}
+
+static void handle_stdin(struct agent *a, const uint8_t *data, size_t len)
+{
+	if (a->stdin_fd < 0)
+		return;
+	if (len == 0)
+		a->stdin_eof = true;
+	else
+		evbuffer_add(a->stdin_buf, data, len);
+	event_add(a->stdin_ev, NULL);
+}
+
+/* ---- the job ---- */
+
+static void start_ranks(struct agent *a)
+{
+	extern char **environ;
+	int stdin_pipe[2] = {-1, -1};
+	const struct cmpi_msg_job *job = &a->job;
+
+	a->ranks = calloc(job->nranks ? job->nranks : 1, sizeof *a->ranks);
+	if (!a->ranks) {
+		cmpi_error("out of memory");
+		return finish(a, 1);
+	}
+	a->nlive = job->nranks;
+	if (job->nranks == 0) {
+		cmpi_msg_bye_write(ctl_out(a));
+		a->bye_sent = true;
+		return;
+	}
+	if ((job->flags & CMPI_JOB_STDIN_TO_RANK0) && pipe2(stdin_pipe, O_CLOEXEC) == 0) {
+		a->stdin_fd = stdin_pipe[1];
+		cmpi_set_nonblocking(a->stdin_fd);
+		a->stdin_ev = event_new(a->base, a->stdin_fd, EV_WRITE | EV_PERSIST,
+					on_stdin_writable, a);
+	}
+	for (uint32_t i = 0; i < job->nranks; i++) {
+		struct rank_proc *r = &a->ranks[i];
+		int how, err;
+		r->rank = job->first_rank + i;
+		r->out_fd = r->err_fd = -1;
+		char **envp = rank_environment(environ, job, r->rank);
+		if (!envp) {
+			send_exit(a, r->rank, 0, CMPI_EXIT_EXEC_FAILED, ENOMEM);
+			continue;
+		}
+		int in_fd = r->rank == 0 ? stdin_pipe[0] : -1;
+		if (rank_spawn(r, job, envp, in_fd, &how, &err) < 0) {
+			send_exit(a, r->rank, 0, how, err);
+		} else {
+			r->owner = a;
+			r->out_ev = event_new(a->base, r->out_fd, EV_READ | EV_PERSIST,
+					      on_rank_output, r);
+			r->err_ev = event_new(a->base, r->err_fd, EV_READ | EV_PERSIST,
+					      on_rank_output, r);
+			event_add(r->out_ev, NULL);
+			event_add(r->err_ev, NULL);
+		}
+		cmpi_strv_free(envp);
+	}
+	if (stdin_pipe[0] >= 0)
+		close(stdin_pipe[0]);
+	cmpi_debug("started %u ranks", job->nranks);
+}
+
+/* ---- control channel ---- */
+
+static void on_escalate(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	signal_ranks(arg, SIGKILL);
+}
+
+static void kill_ranks(struct agent *a, int sig, unsigned escalate_ms)
+{
+	cmpi_debug("sending signal %d to the ranks", sig);
+	signal_ranks(a, sig);
+	if (escalate_ms > 0 && !evtimer_pending(a->ev_escalate, NULL)) {
+		struct timeval tv = {escalate_ms / 1000, (escalate_ms % 1000) * 1000};
+		evtimer_add(a->ev_escalate, &tv);
+	}
+}
+
+/* Returns -1 on a protocol violation. */
+static int handle_frame(struct agent *a, const struct cmpi_frame_header *hdr,
+			const uint8_t *payload)
+{
+	struct cmpi_msg_kill kill;
+
+	switch (hdr->type) {
+	case CMPI_MSG_JOB:
+		if (a->have_job || cmpi_msg_job_read(payload, hdr->length, &a->job) < 0 ||
+		    a->job.node != (uint32_t)a->node)
+			return -1;
+		a->have_job = true;
+		start_ranks(a);
+		return 0;
+	case CMPI_MSG_STDIN:
+		if (!a->have_job)
+			return -1;
+		handle_stdin(a, payload, hdr->length);
+		return 0;
+	case CMPI_MSG_KILL:
+		if (cmpi_msg_kill_read(payload, hdr->length, &kill) < 0)
+			return -1;
+		kill_ranks(a, (int)kill.signal, kill.escalate_ms);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void on_ctl_read(struct bufferevent *bev, void *arg)
+{
+	struct agent *a = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	for (;;) {
+		struct cmpi_frame_header hdr;
+		const uint8_t *payload;
+		enum cmpi_frame_status st = cmpi_frame_peek(in, &hdr, &payload);
+		if (st == CMPI_FRAME_INCOMPLETE)
+			return;
+		if (st != CMPI_FRAME_OK || handle_frame(a, &hdr, payload) < 0) {
+			cmpi_error("protocol error from the launcher (%s)",
+				   st != CMPI_FRAME_OK ? cmpi_frame_status_string(st)
+						       : cmpi_msg_type_name(hdr.type));
+			signal_ranks(a, SIGKILL);
+			return finish(a, 1);
+		}
+		evbuffer_drain(in, CMPI_FRAME_HEADER_SIZE + (size_t)hdr.length);
+	}
+}
+
+static void on_ctl_write(struct bufferevent *bev, void *arg)
+{
+	struct agent *a = arg;
+	(void)bev;
+	if (a->paused)
+		set_paused(a, false);
+}
+
+/* The launcher closed the connection: after our BYE that is the normal end;
+ * before it, the launcher is gone and nothing of the job may stay behind. */
+static void on_ctl_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct agent *a = arg;
+	(void)bev;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (a->bye_sent)
+		return finish(a, 0);
+	cmpi_debug("launcher gone; killing the ranks");
+	signal_ranks(a, SIGKILL);
+	finish(a, 1);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	kill_ranks(arg, (int)sig, 3000);
+}
+
+static void agent_free(struct agent *a)
+{
+	for (long i = 0; a->ranks && i < (long)a->job.nranks; i++) {
+		close_stream(&a->ranks[i], CMPI_STREAM_STDOUT);
+		close_stream(&a->ranks[i], CMPI_STREAM_STDERR);
+	}
+	free(a->ranks);
+	struct event *evs[] = {a->stdin_ev, a->ev_sigchld, a->ev_sigterm, a->ev_sigint,
+			       a->ev_escalate};
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		if (evs[i])
+			event_free(evs[i]);
+	if (a->stdin_fd >= 0)
+		close(a->stdin_fd);
+	if (a->stdin_buf)
+		evbuffer_free(a->stdin_buf);
+	if (a->ctl)
+		bufferevent_free(a->ctl);
+	cmpi_msg_job_clear(&a->job);
+	if (a->base)
+		event_base_free(a->base);
+}
+
+int agent_run(int ctl_fd, long node, const uint8_t token[CMPI_TOKEN_SIZE])
+{
+	struct agent a = {.node = node, .stdin_fd = -1, .exit_code = 1};
+	struct cmpi_msg_hello hello = {.node = (uint32_t)node, .pid = (uint32_t)getpid()};
+
+	signal(SIGPIPE, SIG_IGN);
+	memcpy(hello.token, token, CMPI_TOKEN_SIZE);
+	a.base = event_base_new();
+	if (!a.base)
+		goto out;
+	a.ctl = bufferevent_socket_new(a.base, ctl_fd, BEV_OPT_CLOSE_ON_FREE);
+	a.stdin_buf = evbuffer_new();
+	a.ev_sigchld = evsignal_new(a.base, SIGCHLD, on_sigchld, &a);
+	a.ev_sigterm = evsignal_new(a.base, SIGTERM, on_signal, &a);
+	a.ev_sigint = evsignal_new(a.base, SIGINT, on_signal, &a);
+	a.ev_escalate = evtimer_new(a.base, on_escalate, &a);
+	if (!a.ctl || !a.stdin_buf || !a.ev_sigchld || !a.ev_sigterm || !a.ev_sigint ||
+	    !a.ev_escalate)
+		goto out;
+	evsignal_add(a.ev_sigchld, NULL);
+	evsignal_add(a.ev_sigterm, NULL);
+	evsignal_add(a.ev_sigint, NULL);
+	bufferevent_setcb(a.ctl, on_ctl_read, on_ctl_write, on_ctl_event, &a);
+	bufferevent_setwatermark(a.ctl, EV_WRITE, CTL_LOW_WATER, 0);
+	bufferevent_enable(a.ctl, EV_READ | EV_WRITE);
+	if (cmpi_msg_hello_write(ctl_out(&a), &hello) < 0)
+		goto out;
+	event_base_dispatch(a.base);
+out:
+	agent_free(&a);
+	return a.exit_code;
+}

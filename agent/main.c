@@ -1,0 +1,101 @@
+/* main.c - cmpi-agent: connect back to cmpirun with the job's token and run this node's ranks. */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cmpi/util.h"
+
+static void usage(void)
+{
+	fprintf(stderr, "Usage: cmpi-agent --connect HOST:PORT --node N [--verbose]\n"
+			"Started by cmpirun, which passes the job token in CMPI_AGENT_TOKEN.\n");
+}
+
+/* A blocking connect to host:port; the launcher listens before any agent starts. */
+static int connect_to(const char *hostport)
+{
+	char host[256];
+	const char *colon = strrchr(hostport, ':');
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res, *ai;
+	int fd = -1, one = 1;
+
+	if (!colon || (size_t)(colon - hostport) >= sizeof host) {
+		cmpi_error("bad --connect address '%s'", hostport);
+		return -1;
+	}
+	memcpy(host, hostport, (size_t)(colon - hostport));
+	host[colon - hostport] = '\0';
+	int rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc != 0) {
+		cmpi_error("cannot resolve '%s': %s", hostport, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		cmpi_error("cannot connect to cmpirun at %s: %s", hostport, strerror(errno));
+	else
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	freeaddrinfo(res);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"connect", required_argument, NULL, 'c'},
+		{"node", required_argument, NULL, 'n'},
+		{"verbose", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *connect_addr = NULL;
+	long node = -1;
+	uint8_t token[CMPI_TOKEN_SIZE];
+	int c;
+
+	cmpi_set_progname("cmpi-agent");
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			connect_addr = optarg;
+			break;
+		case 'n':
+			if (cmpi_parse_long(optarg, 0, 1L << 30, &node) < 0)
+				node = -1;
+			break;
+		case 'v':
+			cmpi_set_verbose(true);
+			break;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	const char *token_hex = getenv("CMPI_AGENT_TOKEN");
+	if (!connect_addr || node < 0 || !token_hex ||
+	    cmpi_hex_decode(token_hex, token, sizeof token) < 0) {
+		usage();
+		return 2;
+	}
+	/* The ranks must never see the token. */
+	unsetenv("CMPI_AGENT_TOKEN");
+	int fd = connect_to(connect_addr);
+	if (fd < 0)
+		return 1;
+	cmpi_set_nonblocking(fd);
+	return agent_run(fd, node, token);
+}

@@ -1,0 +1,156 @@
+/* ranks.c - start one rank: environment, stdio pipes, own process group, exec errors reported back. */
+#define _GNU_SOURCE
+#include "ranks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmpi/pack.h"
+#include "cmpi/util.h"
+
+static bool same_key(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "=");
+	return strncmp(a, b, n) == 0 && b[n] == '=';
+}
+
+static bool overridden(const char *entry, char *const *over)
+{
+	for (; *over; over++)
+		if (same_key(entry, *over))
+			return true;
+	return false;
+}
+
+char **rank_environment(char *const *base, const struct cmpi_msg_job *job, long rank)
+{
+	size_t nextra = cmpi_strv_len(job->env), nbase = cmpi_strv_len(base), n = 0;
+	char **over = calloc(nextra + 7, sizeof *over);
+	char **env = calloc(nbase + nextra + 7, sizeof *env);
+	bool ok = env && over;
+
+	for (size_t i = 0; ok && i < nextra; i++)
+		over[i] = job->env[i];
+	ok = ok && asprintf(&over[nextra + 0], "CMPI_RANK=%ld", rank) >= 0;
+	ok = ok && asprintf(&over[nextra + 1], "CMPI_SIZE=%u", job->size) >= 0;
+	ok = ok && asprintf(&over[nextra + 2], "CMPI_LOCAL_RANK=%ld", rank - job->first_rank) >= 0;
+	ok = ok && asprintf(&over[nextra + 3], "CMPI_LOCAL_SIZE=%u", job->nranks) >= 0;
+	ok = ok && asprintf(&over[nextra + 4], "CMPI_NODE=%u", job->node) >= 0;
+	ok = ok && asprintf(&over[nextra + 5], "CMPI_JOBID=%s", job->jobid) >= 0;
+	for (size_t i = 0; ok && i < nbase; i++)
+		if (!overridden(base[i], over) && !(env[n++] = strdup(base[i])))
+			ok = false;
+	for (size_t i = 0; ok && i < nextra; i++)
+		if (!(env[n++] = strdup(over[i])))
+			ok = false;
+	for (size_t i = nextra; over && i < nextra + 6; i++) {
+		if (ok)
+			env[n++] = over[i];
+		else
+			free(over[i]);
+	}
+	free(over);
+	if (!ok) {
+		cmpi_strv_free(env);
+		return NULL;
+	}
+	return env;
+}
+
+/* What a child that could not start writes to its parent before _exit. */
+struct spawn_failure {
+	int how;
+	int err;
+};
+
+static void child_fail(int fd, int how)
+{
+	struct spawn_failure f = {how, errno};
+	(void)!write(fd, &f, sizeof f);
+	_exit(127);
+}
+
+/* In the child between fork and exec. */
+static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent, int stdin_fd,
+		       int out_fd, int err_fd, int report_fd)
+{
+	extern char **environ;
+
+	setpgid(0, 0);
+	/* If the agent dies, even by SIGKILL, the rank goes with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != agent)
+		_exit(127);
+	if (stdin_fd < 0)
+		stdin_fd = open("/dev/null", O_RDONLY);
+	if (stdin_fd < 0 || dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+	    dup2(err_fd, STDERR_FILENO) < 0)
+		child_fail(report_fd, CMPI_EXIT_EXEC_FAILED);
+	cmpi_reset_signals();
+	if (chdir(job->cwd) < 0)
+		child_fail(report_fd, CMPI_EXIT_CHDIR_FAILED);
+	environ = envp; /* execvp searches the rank's PATH, not the agent's */
+	execvp(job->argv[0], job->argv);
+	child_fail(report_fd, CMPI_EXIT_EXEC_FAILED);
+}
+
+int rank_spawn(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp, int stdin_fd,
+	       int *how, int *err)
+{
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, report[2] = {-1, -1};
+	struct spawn_failure f;
+	pid_t agent = getpid();
+	int rc = -1;
+
+	*how = CMPI_EXIT_EXEC_FAILED;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    pipe2(report, O_CLOEXEC) < 0) {
+		*err = errno;
+		goto out;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		*err = errno;
+		goto out;
+	}
+	if (pid == 0)
+		child_exec(job, envp, agent, stdin_fd, out[1], errp[1], report[1]);
+	setpgid(pid, pid); /* also here, so a kill right after fork finds the group */
+	close(report[1]);
+	report[1] = -1;
+	/* EOF means exec succeeded (the pipe is close-on-exec). */
+	ssize_t n;
+	do
+		n = read(report[0], &f, sizeof f);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof f) {
+		*how = f.how;
+		*err = f.err;
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	r->pid = pid;
+	r->out_fd = out[0];
+	r->err_fd = errp[0];
+	out[0] = errp[0] = -1;
+	cmpi_set_nonblocking(r->out_fd);
+	cmpi_set_nonblocking(r->err_fd);
+	rc = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+		if (report[i] >= 0)
+			close(report[i]);
+	}
+	return rc;
+}

@@ -1,0 +1,213 @@
+/* msg.c - encoders and decoders of the control messages (payload layouts live here only). */
+#include "cmpi/msg.h"
+
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmpi/pack.h"
+
+/* Appends header + payload to out, consuming payload. */
+static int frame_append(struct evbuffer *out, enum cmpi_msg_type type, struct evbuffer *payload)
+{
+	size_t len = evbuffer_get_length(payload);
+	uint8_t hdr[CMPI_FRAME_HEADER_SIZE];
+	int rc = -1;
+
+	if (len > CMPI_FRAME_MAX_PAYLOAD)
+		goto out;
+	cmpi_frame_header_encode(hdr, type, (uint32_t)len);
+	if (evbuffer_add(out, hdr, sizeof hdr) < 0 || evbuffer_add_buffer(out, payload) < 0)
+		goto out;
+	rc = 0;
+out:
+	evbuffer_free(payload);
+	return rc;
+}
+
+int cmpi_msg_hello_write(struct evbuffer *out, const struct cmpi_msg_hello *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (evbuffer_add(p, m->token, sizeof m->token) < 0 || cmpi_pack_u32(p, m->node) < 0 ||
+	    cmpi_pack_u32(p, m->pid) < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_HELLO, p);
+}
+
+int cmpi_msg_hello_read(const uint8_t *data, size_t len, struct cmpi_msg_hello *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	cmpi_unpack_fixed(&r, m->token, sizeof m->token);
+	m->node = cmpi_unpack_u32(&r);
+	m->pid = cmpi_unpack_u32(&r);
+	return cmpi_unpack_done(&r) ? 0 : -1;
+}
+
+int cmpi_msg_job_write(struct evbuffer *out, const struct cmpi_msg_job *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_str(p, m->jobid) < 0 || cmpi_pack_u32(p, m->size) < 0 ||
+	    cmpi_pack_u32(p, m->node) < 0 || cmpi_pack_u32(p, m->nnodes) < 0 ||
+	    cmpi_pack_u32(p, m->first_rank) < 0 || cmpi_pack_u32(p, m->nranks) < 0 ||
+	    cmpi_pack_u32(p, m->flags) < 0 || cmpi_pack_str(p, m->cwd) < 0 ||
+	    cmpi_pack_strv(p, m->argv) < 0 || cmpi_pack_strv(p, m->env) < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_JOB, p);
+}
+
+int cmpi_msg_job_read(const uint8_t *data, size_t len, struct cmpi_msg_job *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	memset(m, 0, sizeof *m);
+	m->jobid = cmpi_unpack_str(&r);
+	m->size = cmpi_unpack_u32(&r);
+	m->node = cmpi_unpack_u32(&r);
+	m->nnodes = cmpi_unpack_u32(&r);
+	m->first_rank = cmpi_unpack_u32(&r);
+	m->nranks = cmpi_unpack_u32(&r);
+	m->flags = cmpi_unpack_u32(&r);
+	m->cwd = cmpi_unpack_str(&r);
+	m->argv = cmpi_unpack_strv(&r);
+	m->env = cmpi_unpack_strv(&r);
+	/* The ranks must lie inside the job, and there must be a program. */
+	if (!cmpi_unpack_done(&r) || m->node >= m->nnodes || m->first_rank > m->size ||
+	    m->nranks > m->size - m->first_rank || !m->argv[0]) {
+		cmpi_msg_job_clear(m);
+		return -1;
+	}
+	return 0;
+}
+
+void cmpi_msg_job_clear(struct cmpi_msg_job *m)
+{
+	free(m->jobid);
+	free(m->cwd);
+	cmpi_strv_free(m->argv);
+	cmpi_strv_free(m->env);
+	memset(m, 0, sizeof *m);
+}
+
+int cmpi_msg_stdio_write(struct evbuffer *out, uint32_t rank, uint8_t stream, const void *data,
+			 size_t len)
+{
+	uint8_t hdr[CMPI_FRAME_HEADER_SIZE];
+	uint8_t fixed[5] = {(uint8_t)(rank >> 24), (uint8_t)(rank >> 16), (uint8_t)(rank >> 8),
+			    (uint8_t)rank, stream};
+
+	/* The hot path of output forwarding: no temporary payload buffer. */
+	if (len > CMPI_FRAME_MAX_PAYLOAD - sizeof fixed)
+		return -1;
+	cmpi_frame_header_encode(hdr, CMPI_MSG_STDIO, (uint32_t)(sizeof fixed + len));
+	if (evbuffer_add(out, hdr, sizeof hdr) < 0 || evbuffer_add(out, fixed, sizeof fixed) < 0)
+		return -1;
+	return evbuffer_add(out, data, len);
+}
+
+int cmpi_msg_stdio_read(const uint8_t *data, size_t len, struct cmpi_msg_stdio *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	m->rank = cmpi_unpack_u32(&r);
+	m->stream = cmpi_unpack_u8(&r);
+	if (r.failed || (m->stream != CMPI_STREAM_STDOUT && m->stream != CMPI_STREAM_STDERR))
+		return -1;
+	m->data = r.pos;
+	m->len = r.left;
+	return 0;
+}
+
+int cmpi_msg_stdin_write(struct evbuffer *out, const void *data, size_t len)
+{
+	uint8_t hdr[CMPI_FRAME_HEADER_SIZE];
+	if (len > CMPI_FRAME_MAX_PAYLOAD)
+		return -1;
+	cmpi_frame_header_encode(hdr, CMPI_MSG_STDIN, (uint32_t)len);
+	if (evbuffer_add(out, hdr, sizeof hdr) < 0)
+		return -1;
+	return len ? evbuffer_add(out, data, len) : 0;
+}
+
+int cmpi_msg_exit_write(struct evbuffer *out, const struct cmpi_msg_exit *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_u32(p, m->rank) < 0 || cmpi_pack_u32(p, m->pid) < 0 ||
+	    cmpi_pack_u8(p, m->how) < 0 || cmpi_pack_u32(p, m->code) < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_EXIT, p);
+}
+
+int cmpi_msg_exit_read(const uint8_t *data, size_t len, struct cmpi_msg_exit *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	m->rank = cmpi_unpack_u32(&r);
+	m->pid = cmpi_unpack_u32(&r);
+	m->how = cmpi_unpack_u8(&r);
+	m->code = cmpi_unpack_u32(&r);
+	if (!cmpi_unpack_done(&r) || m->how < CMPI_EXIT_EXITED || m->how >= CMPI_EXIT_HOW_END)
+		return -1;
+	return 0;
+}
+
+int cmpi_msg_kill_write(struct evbuffer *out, const struct cmpi_msg_kill *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_u32(p, m->signal) < 0 || cmpi_pack_u32(p, m->escalate_ms) < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_KILL, p);
+}
+
+int cmpi_msg_kill_read(const uint8_t *data, size_t len, struct cmpi_msg_kill *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	m->signal = cmpi_unpack_u32(&r);
+	m->escalate_ms = cmpi_unpack_u32(&r);
+	if (!cmpi_unpack_done(&r) || m->signal == 0 || m->signal >= 65)
+		return -1;
+	return 0;
+}
+
+int cmpi_msg_bye_write(struct evbuffer *out)
+{
+	uint8_t hdr[CMPI_FRAME_HEADER_SIZE];
+	cmpi_frame_header_encode(hdr, CMPI_MSG_BYE, 0);
+	return evbuffer_add(out, hdr, sizeof hdr);
+}
+
+enum cmpi_frame_status cmpi_frame_peek(struct evbuffer *in, struct cmpi_frame_header *hdr,
+				       const uint8_t **payload)
+{
+	uint8_t raw[CMPI_FRAME_HEADER_SIZE];
+	ev_ssize_t got = evbuffer_copyout(in, raw, sizeof raw);
+	enum cmpi_frame_status st = cmpi_frame_header_decode(raw, got < 0 ? 0 : (size_t)got, hdr);
+
+	if (st != CMPI_FRAME_OK)
+		return st;
+	size_t total = CMPI_FRAME_HEADER_SIZE + (size_t)hdr->length;
+	if (evbuffer_get_length(in) < total)
+		return CMPI_FRAME_INCOMPLETE;
+	const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)total);
+	if (!p)
+		return CMPI_FRAME_TOO_LARGE;
+	*payload = p + CMPI_FRAME_HEADER_SIZE;
+	return CMPI_FRAME_OK;
+}

@@ -1,0 +1,288 @@
+/* test_codec.c - frame header and control message encoding/decoding, including bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <event2/buffer.h>
+#include <string.h>
+
+#include "cmpi/frame.h"
+#include "cmpi/msg.h"
+#include "cmpi/pack.h"
+#include "cmpi/util.h"
+
+static void header_round_trip(void **state)
+{
+	uint8_t raw[CMPI_FRAME_HEADER_SIZE];
+	struct cmpi_frame_header h;
+	(void)state;
+	cmpi_frame_header_encode(raw, CMPI_MSG_STDIO, 0x01020304);
+	assert_int_equal(cmpi_frame_header_decode(raw, sizeof raw, &h), CMPI_FRAME_OK);
+	assert_int_equal(h.version, CMPI_FRAME_VERSION);
+	assert_int_equal(h.type, CMPI_MSG_STDIO);
+	assert_int_equal(h.length, 0x01020304);
+	assert_int_equal(raw[4], 0x01); /* big-endian on the wire */
+}
+
+static void header_rejects_bad_input(void **state)
+{
+	uint8_t raw[CMPI_FRAME_HEADER_SIZE];
+	struct cmpi_frame_header h;
+	(void)state;
+	for (size_t len = 0; len < CMPI_FRAME_HEADER_SIZE; len++)
+		assert_int_equal(cmpi_frame_header_decode(raw, len, &h), CMPI_FRAME_INCOMPLETE);
+
+	cmpi_frame_header_encode(raw, CMPI_MSG_BYE, 0);
+	raw[0] = 2;
+	assert_int_equal(cmpi_frame_header_decode(raw, sizeof raw, &h), CMPI_FRAME_BAD_VERSION);
+
+	cmpi_frame_header_encode(raw, CMPI_MSG_BYE, 0);
+	raw[1] = 0;
+	assert_int_equal(cmpi_frame_header_decode(raw, sizeof raw, &h), CMPI_FRAME_BAD_TYPE);
+	raw[1] = CMPI_MSG_TYPE_END;
+	assert_int_equal(cmpi_frame_header_decode(raw, sizeof raw, &h), CMPI_FRAME_BAD_TYPE);
+
+	cmpi_frame_header_encode(raw, CMPI_MSG_BYE, 0);
+	raw[3] = 1;
+	assert_int_equal(cmpi_frame_header_decode(raw, sizeof raw, &h), CMPI_FRAME_BAD_RESERVED);
+
+	cmpi_frame_header_encode(raw, CMPI_MSG_JOB, CMPI_FRAME_MAX_PAYLOAD);
+	assert_int_equal(cmpi_frame_header_decode(raw, sizeof raw, &h), CMPI_FRAME_OK);
+	cmpi_frame_header_encode(raw, CMPI_MSG_JOB, CMPI_FRAME_MAX_PAYLOAD + 1);
+	assert_int_equal(cmpi_frame_header_decode(raw, sizeof raw, &h), CMPI_FRAME_TOO_LARGE);
+	cmpi_frame_header_encode(raw, CMPI_MSG_JOB, UINT32_MAX);
+	assert_int_equal(cmpi_frame_header_decode(raw, sizeof raw, &h), CMPI_FRAME_TOO_LARGE);
+}
+
+/* Splits one frame off buf; returns its payload copy in out (caller frees buf). */
+static void take_frame(struct evbuffer *buf, uint8_t type, uint8_t *out, size_t *len)
+{
+	struct cmpi_frame_header h;
+	const uint8_t *payload;
+	assert_int_equal(cmpi_frame_peek(buf, &h, &payload), CMPI_FRAME_OK);
+	assert_int_equal(h.type, type);
+	memcpy(out, payload, h.length);
+	*len = h.length;
+	evbuffer_drain(buf, CMPI_FRAME_HEADER_SIZE + h.length);
+}
+
+static void hello_round_trip(void **state)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct cmpi_msg_hello in = {.node = 7, .pid = 4242}, out;
+	uint8_t payload[256];
+	size_t len;
+	(void)state;
+	for (int i = 0; i < CMPI_TOKEN_SIZE; i++)
+		in.token[i] = (uint8_t)(i * 7);
+	assert_int_equal(cmpi_msg_hello_write(buf, &in), 0);
+	take_frame(buf, CMPI_MSG_HELLO, payload, &len);
+	assert_int_equal(cmpi_msg_hello_read(payload, len, &out), 0);
+	assert_memory_equal(out.token, in.token, CMPI_TOKEN_SIZE);
+	assert_int_equal(out.node, 7);
+	assert_int_equal(out.pid, 4242);
+	/* One byte short or long is malformed. */
+	assert_int_equal(cmpi_msg_hello_read(payload, len - 1, &out), -1);
+	assert_int_equal(cmpi_msg_hello_read(payload, len + 1, &out), -1);
+	evbuffer_free(buf);
+}
+
+static size_t encode_job(uint8_t *payload, size_t cap)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *argv[] = {"./prog", "a b", "", NULL};
+	char *env[] = {"X=1", NULL};
+	struct cmpi_msg_job job = {.jobid = "abc",
+				   .size = 8,
+				   .node = 1,
+				   .nnodes = 2,
+				   .first_rank = 4,
+				   .nranks = 4,
+				   .flags = CMPI_JOB_STDIN_TO_RANK0,
+				   .cwd = "/tmp",
+				   .argv = argv,
+				   .env = env};
+	size_t len;
+	assert_int_equal(cmpi_msg_job_write(buf, &job), 0);
+	take_frame(buf, CMPI_MSG_JOB, payload, &len);
+	assert_true(len <= cap);
+	evbuffer_free(buf);
+	return len;
+}
+
+static void job_round_trip(void **state)
+{
+	uint8_t payload[1024];
+	struct cmpi_msg_job job;
+	(void)state;
+	size_t len = encode_job(payload, sizeof payload);
+	assert_int_equal(cmpi_msg_job_read(payload, len, &job), 0);
+	assert_string_equal(job.jobid, "abc");
+	assert_int_equal(job.size, 8);
+	assert_int_equal(job.first_rank, 4);
+	assert_int_equal(job.nranks, 4);
+	assert_string_equal(job.cwd, "/tmp");
+	assert_int_equal(cmpi_strv_len(job.argv), 3);
+	assert_string_equal(job.argv[1], "a b");
+	assert_string_equal(job.argv[2], "");
+	assert_string_equal(job.env[0], "X=1");
+	assert_null(job.env[1]);
+	cmpi_msg_job_clear(&job);
+}
+
+static void job_truncated_everywhere(void **state)
+{
+	uint8_t payload[1024];
+	struct cmpi_msg_job job;
+	(void)state;
+	size_t len = encode_job(payload, sizeof payload);
+	for (size_t cut = 0; cut < len; cut++)
+		assert_int_equal(cmpi_msg_job_read(payload, cut, &job), -1);
+}
+
+static void job_rejects_bad_fields(void **state)
+{
+	uint8_t payload[1024];
+	struct cmpi_msg_job job;
+	(void)state;
+	size_t len = encode_job(payload, sizeof payload);
+	/* jobid "abc" = 4 + 3 bytes, then size, node, nnodes, first_rank, nranks. */
+	size_t first_rank_at = 7 + 12;
+	uint8_t bad[1024];
+
+	memcpy(bad, payload, len);
+	bad[first_rank_at + 3] = 6; /* ranks 6..9 do not fit in a job of 8 */
+	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
+
+	memcpy(bad, payload, len);
+	bad[7 + 4 + 3] = 2; /* node 2 of 2 */
+	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
+
+	memcpy(bad, payload, len);
+	bad[4] = '\0'; /* embedded NUL in a string */
+	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
+}
+
+static void strv_count_cannot_lie(void **state)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct cmpi_unpack r;
+	(void)state;
+	cmpi_pack_u32(buf, 0x40000000); /* a billion strings in 4 bytes */
+	size_t len = evbuffer_get_length(buf);
+	cmpi_unpack_init(&r, evbuffer_pullup(buf, -1), len);
+	assert_null(cmpi_unpack_strv(&r));
+	assert_true(r.failed);
+	evbuffer_free(buf);
+}
+
+static void stdio_exit_kill(void **state)
+{
+	struct evbuffer *buf = evbuffer_new();
+	uint8_t payload[256];
+	size_t len;
+	struct cmpi_msg_stdio io;
+	struct cmpi_msg_exit ex = {.rank = 3, .pid = 99, .how = CMPI_EXIT_SIGNALED, .code = 11};
+	struct cmpi_msg_kill k = {.signal = 15, .escalate_ms = 3000};
+	(void)state;
+
+	assert_int_equal(cmpi_msg_stdio_write(buf, 5, CMPI_STREAM_STDERR, "hi\n", 3), 0);
+	take_frame(buf, CMPI_MSG_STDIO, payload, &len);
+	assert_int_equal(cmpi_msg_stdio_read(payload, len, &io), 0);
+	assert_int_equal(io.rank, 5);
+	assert_int_equal(io.stream, CMPI_STREAM_STDERR);
+	assert_int_equal(io.len, 3);
+	assert_memory_equal(io.data, "hi\n", 3);
+	payload[4] = 9; /* no such stream */
+	assert_int_equal(cmpi_msg_stdio_read(payload, len, &io), -1);
+	assert_int_equal(cmpi_msg_stdio_read(payload, 4, &io), -1);
+
+	assert_int_equal(cmpi_msg_exit_write(buf, &ex), 0);
+	take_frame(buf, CMPI_MSG_EXIT, payload, &len);
+	memset(&ex, 0, sizeof ex);
+	assert_int_equal(cmpi_msg_exit_read(payload, len, &ex), 0);
+	assert_int_equal(ex.rank, 3);
+	assert_int_equal(ex.how, CMPI_EXIT_SIGNALED);
+	assert_int_equal(ex.code, 11);
+	payload[8] = CMPI_EXIT_HOW_END;
+	assert_int_equal(cmpi_msg_exit_read(payload, len, &ex), -1);
+
+	assert_int_equal(cmpi_msg_kill_write(buf, &k), 0);
+	take_frame(buf, CMPI_MSG_KILL, payload, &len);
+	assert_int_equal(cmpi_msg_kill_read(payload, len, &k), 0);
+	assert_int_equal(k.signal, 15);
+	assert_int_equal(k.escalate_ms, 3000);
+	payload[3] = 0; /* signal 0 */
+	assert_int_equal(cmpi_msg_kill_read(payload, len, &k), -1);
+	evbuffer_free(buf);
+}
+
+static void peek_waits_for_whole_frames(void **state)
+{
+	struct evbuffer *wire = evbuffer_new(), *in = evbuffer_new();
+	struct cmpi_frame_header h;
+	const uint8_t *payload;
+	uint8_t byte;
+	int frames = 0;
+	(void)state;
+	cmpi_msg_stdin_write(wire, "abc", 3);
+	cmpi_msg_bye_write(wire);
+	/* Feed one byte at a time: only whole frames come out, in order. */
+	while (evbuffer_remove(wire, &byte, 1) == 1) {
+		evbuffer_add(in, &byte, 1);
+		enum cmpi_frame_status st = cmpi_frame_peek(in, &h, &payload);
+		if (st == CMPI_FRAME_INCOMPLETE)
+			continue;
+		assert_int_equal(st, CMPI_FRAME_OK);
+		assert_int_equal(h.type, frames == 0 ? CMPI_MSG_STDIN : CMPI_MSG_BYE);
+		if (frames == 0)
+			assert_memory_equal(payload, "abc", 3);
+		evbuffer_drain(in, CMPI_FRAME_HEADER_SIZE + h.length);
+		frames++;
+	}
+	assert_int_equal(frames, 2);
+	assert_int_equal(evbuffer_get_length(in), 0);
+
+	/* An oversized header is refused before its payload arrives. */
+	uint8_t raw[CMPI_FRAME_HEADER_SIZE];
+	cmpi_frame_header_encode(raw, CMPI_MSG_STDIO, CMPI_FRAME_MAX_PAYLOAD + 1);
+	evbuffer_add(in, raw, sizeof raw);
+	assert_int_equal(cmpi_frame_peek(in, &h, &payload), CMPI_FRAME_TOO_LARGE);
+	evbuffer_free(wire);
+	evbuffer_free(in);
+}
+
+static void token_helpers(void **state)
+{
+	uint8_t a[CMPI_TOKEN_SIZE], b[CMPI_TOKEN_SIZE];
+	char hex[2 * CMPI_TOKEN_SIZE + 1];
+	(void)state;
+	assert_int_equal(cmpi_random_bytes(a, sizeof a), 0);
+	cmpi_hex_encode(a, sizeof a, hex);
+	assert_int_equal(strlen(hex), 64);
+	assert_int_equal(cmpi_hex_decode(hex, b, sizeof b), 0);
+	assert_true(cmpi_bytes_equal(a, b, sizeof a));
+	b[31] ^= 1;
+	assert_false(cmpi_bytes_equal(a, b, sizeof a));
+	assert_int_equal(cmpi_hex_decode("zz", b, 1), -1);
+	assert_int_equal(cmpi_hex_decode(hex, b, sizeof b - 1), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(header_round_trip),
+		cmocka_unit_test(header_rejects_bad_input),
+		cmocka_unit_test(hello_round_trip),
+		cmocka_unit_test(job_round_trip),
+		cmocka_unit_test(job_truncated_everywhere),
+		cmocka_unit_test(job_rejects_bad_fields),
+		cmocka_unit_test(strv_count_cannot_lie),
+		cmocka_unit_test(stdio_exit_kill),
+		cmocka_unit_test(peek_waits_for_whole_frames),
+		cmocka_unit_test(token_helpers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,41 @@
+/* util.h - small helpers both programs share: messages, tokens, fds. */
+#ifndef CMPI_UTIL_H
+#define CMPI_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The program name that prefixes every message ("cmpirun", "cmpi-agent"). */
+void cmpi_set_progname(const char *name);
+const char *cmpi_progname(void);
+void cmpi_set_verbose(bool on);
+bool cmpi_verbose(void);
+
+void cmpi_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Printed only with --verbose; prefixed with the time since start, for phase timing. */
+void cmpi_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Fills buf from getrandom(2); 0 or -1. */
+int cmpi_random_bytes(void *buf, size_t len) __attribute__((warn_unused_result));
+/* Constant-time comparison, so a wrong token leaks nothing through timing. */
+bool cmpi_bytes_equal(const void *a, const void *b, size_t len);
+/* Lower-case hex of len bytes into out (2*len + 1 chars). */
+void cmpi_hex_encode(const uint8_t *in, size_t len, char *out);
+/* Decodes exactly 2*len hex digits; 0 or -1. */
+int cmpi_hex_decode(const char *in, uint8_t *out, size_t len);
+
+/* Writes all of buf, retrying on EINTR and short writes; 0 or -1. */
+int cmpi_write_all(int fd, const void *buf, size_t len);
+int cmpi_set_nonblocking(int fd);
+int cmpi_set_cloexec(int fd);
+
+/* Puts signal dispositions and mask back to defaults: for a child before exec,
+ * since ignored signals (SIGPIPE) survive exec. */
+void cmpi_reset_signals(void);
+
+/* Parses a whole decimal integer in [min, max]; 0 or -1. */
+int cmpi_parse_long(const char *s, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,255 @@
+/* control.c - control server: TCP listener, token handshake with a deadline, frame dispatch. */
+#include "control.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmpi/util.h"
+
+struct control_conn {
+	struct control_server *srv;
+	struct bufferevent *bev;
+	struct control_conn *next, *prev;
+	bool accepted;   /* the token was right and ops->hello agreed */
+	bool in_dispatch;
+	bool close_requested;
+	void *data;
+};
+
+struct control_server {
+	struct evconnlistener *listener;
+	uint8_t token[CMPI_TOKEN_SIZE];
+	const struct control_ops *ops;
+	void *ctx;
+	struct control_conn *conns;
+	int npending;
+	int port;
+};
+
+static void conn_free(struct control_conn *c)
+{
+	struct control_server *srv = c->srv;
+	if (!c->accepted)
+		srv->npending--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* Ends a connection. An accepted one is reported to ops->closed first. */
+static void conn_end(struct control_conn *c, const char *why)
+{
+	if (c->accepted)
+		c->srv->ops->closed(c->srv->ctx, c, why);
+	else
+		cmpi_debug("rejected a control connection: %s", why);
+	conn_free(c);
+}
+
+/* The first frame must be a HELLO carrying the job's token. */
+static bool handshake(struct control_conn *c, const struct cmpi_frame_header *hdr,
+		      const uint8_t *payload, const char **why)
+{
+	struct cmpi_msg_hello hello;
+	if (hdr->type != CMPI_MSG_HELLO || cmpi_msg_hello_read(payload, hdr->length, &hello) < 0) {
+		*why = "first frame is not a HELLO";
+		return false;
+	}
+	if (!cmpi_bytes_equal(hello.token, c->srv->token, CMPI_TOKEN_SIZE)) {
+		*why = "wrong token";
+		return false;
+	}
+	if (c->srv->ops->hello(c->srv->ctx, c, &hello) < 0) {
+		*why = "agent refused by the job";
+		return false;
+	}
+	c->accepted = true;
+	c->srv->npending--;
+	/* An accepted agent may be quiet for as long as its ranks run. */
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	return true;
+}
+
+/* Handles every whole frame in the input. Returns false when c was freed. */
+static bool dispatch(struct control_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	const char *why = NULL;
+
+	c->in_dispatch = true;
+	for (;;) {
+		struct cmpi_frame_header hdr;
+		const uint8_t *payload;
+		enum cmpi_frame_status st = cmpi_frame_peek(in, &hdr, &payload);
+		if (st == CMPI_FRAME_INCOMPLETE) {
+			/* A stranger gets no room to make us buffer a big frame. */
+			if (!c->accepted && evbuffer_get_length(in) >= CMPI_FRAME_HEADER_SIZE &&
+			    hdr.length > CMPI_TOKEN_SIZE + 8)
+				why = "oversized first frame";
+			break;
+		}
+		if (st != CMPI_FRAME_OK) {
+			why = cmpi_frame_status_string(st);
+			break;
+		}
+		if (!c->accepted) {
+			if (!handshake(c, &hdr, payload, &why))
+				break;
+		} else {
+			c->srv->ops->frame(c->srv->ctx, c, &hdr, payload);
+		}
+		evbuffer_drain(in, CMPI_FRAME_HEADER_SIZE + (size_t)hdr.length);
+		if (c->close_requested)
+			break;
+	}
+	c->in_dispatch = false;
+	if (c->close_requested) {
+		conn_free(c);
+		return false;
+	}
+	if (why) {
+		conn_end(c, why);
+		return false;
+	}
+	return true;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	dispatch(arg);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct control_conn *c = arg;
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT)
+		conn_end(c, "no valid HELLO in time");
+	else if (what & BEV_EVENT_EOF)
+		conn_end(c, "connection closed");
+	else if (what & BEV_EVENT_ERROR)
+		conn_end(c, strerror(EVUTIL_SOCKET_ERROR()));
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
+{
+	struct control_server *srv = arg;
+	struct event_base *base = evconnlistener_get_base(l);
+	struct timeval deadline = {CONTROL_HANDSHAKE_TIMEOUT_S, 0};
+	int one = 1;
+	(void)sa;
+	(void)salen;
+
+	if (srv->npending >= CONTROL_MAX_PENDING) {
+		cmpi_debug("refused a control connection: too many pending");
+		evutil_closesocket(fd);
+		return;
+	}
+	struct control_conn *c = calloc(1, sizeof *c);
+	if (!c) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c->srv = srv;
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->npending++;
+	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	bufferevent_set_timeouts(c->bev, &deadline, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+struct control_server *control_server_create(struct event_base *base,
+					     const uint8_t token[CMPI_TOKEN_SIZE],
+					     const struct control_ops *ops, void *ctx)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = 0};
+	socklen_t len = sizeof sin;
+	struct control_server *srv = calloc(1, sizeof *srv);
+
+	if (!srv)
+		return NULL;
+	memcpy(srv->token, token, CMPI_TOKEN_SIZE);
+	srv->ops = ops;
+	srv->ctx = ctx;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv->listener = evconnlistener_new_bind(
+		base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+		(struct sockaddr *)&sin, sizeof sin);
+	if (!srv->listener)
+		goto error;
+	if (getsockname(evconnlistener_get_fd(srv->listener), (struct sockaddr *)&sin, &len) < 0)
+		goto error;
+	srv->port = ntohs(sin.sin_port);
+	return srv;
+error:
+	control_server_free(srv);
+	return NULL;
+}
+
+void control_server_free(struct control_server *srv)
+{
+	if (!srv)
+		return;
+	while (srv->conns) {
+		srv->conns->accepted = false; /* no callbacks while tearing down */
+		srv->npending++;
+		conn_free(srv->conns);
+	}
+	if (srv->listener)
+		evconnlistener_free(srv->listener);
+	free(srv);
+}
+
+int control_server_port(const struct control_server *srv)
+{
+	return srv->port;
+}
+
+struct evbuffer *control_conn_output(struct control_conn *conn)
+{
+	return bufferevent_get_output(conn->bev);
+}
+
+void control_conn_set_data(struct control_conn *conn, void *data)
+{
+	conn->data = data;
+}
+
+void *control_conn_data(const struct control_conn *conn)
+{
+	return conn->data;
+}
+
+void control_conn_close(struct control_conn *conn)
+{
+	if (conn->in_dispatch)
+		conn->close_requested = true;
+	else
+		conn_free(conn);
+}

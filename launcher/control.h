@@ -1,0 +1,44 @@
+/* control.h - the launcher's control server: accepts agents, checks the job token, splits frames. */
+#ifndef CMPI_CONTROL_H
+#define CMPI_CONTROL_H
+
+#include <stdint.h>
+
+#include "cmpi/frame.h"
+#include "cmpi/msg.h"
+
+struct event_base;
+struct evbuffer;
+struct control_server;
+struct control_conn;
+
+/* A connection that has not sent a HELLO with the right token within this
+ * time is closed. */
+#define CONTROL_HANDSHAKE_TIMEOUT_S 5
+/* Connections still in the handshake beyond this count are refused outright. */
+#define CONTROL_MAX_PENDING 64
+
+struct control_ops {
+	/* An agent proved the token. Return 0 to keep it, -1 to close it. */
+	int (*hello)(void *ctx, struct control_conn *conn, const struct cmpi_msg_hello *m);
+	/* A frame from an accepted agent; conn may be closed from here. */
+	void (*frame)(void *ctx, struct control_conn *conn, const struct cmpi_frame_header *hdr,
+		      const uint8_t *payload);
+	/* An accepted agent's connection ended: EOF, an error or a protocol violation.
+	 * conn is freed right after this returns. */
+	void (*closed)(void *ctx, struct control_conn *conn, const char *why);
+};
+
+/* Listens on 127.0.0.1 with an ephemeral port. NULL on failure (errno set). */
+struct control_server *control_server_create(struct event_base *base,
+					     const uint8_t token[CMPI_TOKEN_SIZE],
+					     const struct control_ops *ops, void *ctx);
+void control_server_free(struct control_server *srv);
+int control_server_port(const struct control_server *srv);
+
+struct evbuffer *control_conn_output(struct control_conn *conn);
+void control_conn_set_data(struct control_conn *conn, void *data);
+void *control_conn_data(const struct control_conn *conn);
+void control_conn_close(struct control_conn *conn); /* no closed() callback */
+
+#endif

@@ -1,0 +1,519 @@
+/* job.c - one job from the launcher's side: agents, rank exits, the exit status, kills,
+ * signals, --timeout and stdin for rank 0. */
+#define _GNU_SOURCE
+#include "job.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmpi/msg.h"
+#include "cmpi/util.h"
+#include "control.h"
+#include "output.h"
+#include "plan.h"
+#include "runtime.h"
+
+/* Stop reading our stdin while this much is still queued for rank 0's agent. */
+#define STDIN_HIGH_WATER (4u << 20)
+#define STDIN_CHUNK (64u * 1024)
+
+struct agent_slot {
+	long node;
+	struct control_conn *conn;
+	long first_rank, nranks, exited;
+	bool connected;
+	bool done; /* said BYE, or was lost */
+};
+
+struct job {
+	struct event_base *base;
+	const struct cmpi_options *opt;
+	long nranks, nagents;
+	char jobid[17];
+	uint8_t token[CMPI_TOKEN_SIZE];
+	char *cwd;
+	struct control_server *server;
+	struct runtime *runtime;
+	struct output *output;
+	struct agent_slot *agents;
+	long agents_done;
+	bool ending; /* the exit status is decided; what follows is cleanup */
+	int exit_code;
+	int sigints;
+	struct event *ev_sigint, *ev_sigterm, *ev_timeout, *ev_grace, *ev_connect;
+	struct event *ev_stdin, *ev_stdin_retry;
+	bool stdin_pollable;
+};
+
+static void kill_all(struct job *job, int sig, unsigned escalate_ms)
+{
+	struct cmpi_msg_kill m = {.signal = (uint32_t)sig, .escalate_ms = escalate_ms};
+	for (long i = 0; i < job->nagents; i++)
+		if (job->agents[i].conn && !job->agents[i].done)
+			cmpi_msg_kill_write(control_conn_output(job->agents[i].conn), &m);
+}
+
+/* The first failure decides the exit status and says why in one line; later
+ * ones are consequences and stay quiet. The other ranks are killed after
+ * grace_ms, so ranks that are failing anyway (MPI_Abort) can go first. */
+__attribute__((format(printf, 4, 5))) static void job_fail(struct job *job, int code,
+							   int grace_ms, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (job->ending)
+		return;
+	job->ending = true;
+	job->exit_code = code;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	output_flush_all(job->output);
+	cmpi_error("%s", msg);
+	if (grace_ms > 0) {
+		struct timeval tv = {grace_ms / 1000, (grace_ms % 1000) * 1000};
+		evtimer_add(job->ev_grace, &tv);
+	} else {
+		kill_all(job, SIGTERM, JOB_TERM_ESCALATE_MS);
+	}
+}
+
+static void on_grace(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	kill_all(arg, SIGTERM, JOB_TERM_ESCALATE_MS);
+}
+
+static void check_finished(struct job *job)
+{
+	if (job->agents_done == job->nagents)
+		event_base_loopexit(job->base, NULL);
+}
+
+static void agent_done(struct job *job, struct agent_slot *slot)
+{
+	if (slot->done)
+		return;
+	slot->done = true;
+	job->agents_done++;
+	check_finished(job);
+}
+
+static void agent_lost(struct job *job, struct agent_slot *slot, const char *why)
+{
+	if (slot->done)
+		return;
+	job_fail(job, JOB_EXIT_ERROR, 0, "lost the agent of node %ld: %s", slot->node, why);
+	agent_done(job, slot);
+}
+
+/* ---- stdin: the launcher's standard input goes to rank 0 ---- */
+
+static void stdin_stop(struct job *job)
+{
+	if (job->ev_stdin) {
+		event_free(job->ev_stdin);
+		job->ev_stdin = NULL;
+	}
+	if (job->ev_stdin_retry) {
+		event_free(job->ev_stdin_retry);
+		job->ev_stdin_retry = NULL;
+	}
+}
+
+static void stdin_resume(struct job *job)
+{
+	if (job->stdin_pollable)
+		event_add(job->ev_stdin, NULL);
+	else
+		event_active(job->ev_stdin, EV_READ, 0);
+}
+
+static void on_stdin_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	stdin_resume(arg);
+}
+
+static void on_stdin(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *job = arg;
+	struct control_conn *conn = job->agents[0].conn;
+	char buf[STDIN_CHUNK];
+	(void)fd;
+	(void)what;
+
+	if (!conn || job->agents[0].done) {
+		stdin_stop(job);
+		return;
+	}
+	struct evbuffer *out = control_conn_output(conn);
+	if (evbuffer_get_length(out) > STDIN_HIGH_WATER) {
+		struct timeval tv = {0, 10000};
+		event_del(job->ev_stdin);
+		evtimer_add(job->ev_stdin_retry, &tv);
+		return;
+	}
+	ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		cmpi_msg_stdin_write(out, NULL, 0); /* EOF for rank 0 */
+		stdin_stop(job);
+		return;
+	}
+	cmpi_msg_stdin_write(out, buf, (size_t)n);
+	if (!job->stdin_pollable)
+		event_active(job->ev_stdin, EV_READ, 0);
+}
+
+/* epoll refuses regular files and /dev/null; those never block, so they are
+ * read in chunks from the loop instead of waiting for readiness. */
+static void stdin_start(struct job *job)
+{
+	struct stat st;
+	if (fstat(STDIN_FILENO, &st) < 0) {
+		cmpi_msg_stdin_write(control_conn_output(job->agents[0].conn), NULL, 0);
+		return;
+	}
+	job->stdin_pollable = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+			      (S_ISCHR(st.st_mode) && isatty(STDIN_FILENO));
+	job->ev_stdin = event_new(job->base, job->stdin_pollable ? STDIN_FILENO : -1,
+				  job->stdin_pollable ? EV_READ | EV_PERSIST : 0, on_stdin, job);
+	job->ev_stdin_retry = evtimer_new(job->base, on_stdin_retry, job);
+	if (!job->ev_stdin || !job->ev_stdin_retry) {
+		stdin_stop(job);
+		return;
+	}
+	stdin_resume(job);
+}
+
+/* ---- control callbacks ---- */
+
+static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_hello *m)
+{
+	struct job *job = ctx;
+	if (m->node >= (uint32_t)job->nagents || job->agents[m->node].connected)
+		return -1;
+	struct agent_slot *slot = &job->agents[m->node];
+	slot->connected = true;
+	if (job->ending) {
+		/* Too late to start ranks: the closed connection tells the agent to go. */
+		agent_done(job, slot);
+		return -1;
+	}
+	slot->conn = conn;
+	control_conn_set_data(conn, slot);
+	cmpi_debug("agent %ld connected (pid %u)", slot->node, m->pid);
+
+	char *no_env[] = {NULL};
+	struct cmpi_msg_job msg = {
+		.jobid = job->jobid,
+		.size = (uint32_t)job->nranks,
+		.node = (uint32_t)slot->node,
+		.nnodes = (uint32_t)job->nagents,
+		.first_rank = (uint32_t)slot->first_rank,
+		.nranks = (uint32_t)slot->nranks,
+		.flags = slot->first_rank == 0 ? CMPI_JOB_STDIN_TO_RANK0 : 0,
+		.cwd = job->cwd,
+		.argv = job->opt->argv,
+		.env = no_env, /* local agents inherit our environment already */
+	};
+	if (cmpi_msg_job_write(control_conn_output(conn), &msg) < 0)
+		return -1;
+	if (slot->first_rank == 0)
+		stdin_start(job);
+	bool all = true;
+	for (long i = 0; i < job->nagents; i++)
+		all = all && job->agents[i].connected;
+	if (all) {
+		cmpi_debug("all %ld agents connected", job->nagents);
+		evtimer_del(job->ev_connect);
+	}
+	return 0;
+}
+
+static void rank_exited(struct job *job, struct agent_slot *slot, const struct cmpi_msg_exit *m)
+{
+	long rank = m->rank;
+
+	output_flush_rank(job->output, rank);
+	slot->exited++;
+	if (rank == 0)
+		stdin_stop(job);
+	cmpi_debug("rank %ld exited (how %u, code %u)", rank, m->how, m->code);
+	switch (m->how) {
+	case CMPI_EXIT_EXITED:
+		if (m->code != 0)
+			job_fail(job, m->code & 0xff, JOB_KILL_GRACE_MS,
+				 "rank %ld on node %ld (pid %u) exited with status %u", rank,
+				 slot->node, m->pid, m->code);
+		break;
+	case CMPI_EXIT_SIGNALED:
+		job_fail(job, 128 + (int)(m->code & 0x7f), JOB_KILL_GRACE_MS,
+			 "rank %ld on node %ld (pid %u) killed by signal %u (%s)", rank, slot->node,
+			 m->pid, m->code, strsignal((int)m->code));
+		break;
+	case CMPI_EXIT_EXEC_FAILED:
+		job_fail(job, JOB_EXIT_CANNOT_EXECUTE, 0, "cannot execute '%s': %s",
+			 job->opt->argv[0], strerror((int)m->code));
+		break;
+	case CMPI_EXIT_CHDIR_FAILED:
+		job_fail(job, JOB_EXIT_ERROR, 0, "rank %ld on node %ld cannot enter '%s': %s",
+			 rank, slot->node, job->cwd, strerror((int)m->code));
+		break;
+	}
+}
+
+static void protocol_error(struct job *job, struct agent_slot *slot, struct control_conn *conn,
+			   const char *what)
+{
+	control_conn_close(conn);
+	slot->conn = NULL;
+	agent_lost(job, slot, what);
+}
+
+static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_frame_header *hdr,
+		     const uint8_t *payload)
+{
+	struct job *job = ctx;
+	struct agent_slot *slot = control_conn_data(conn);
+	struct cmpi_msg_stdio io;
+	struct cmpi_msg_exit ex;
+
+	switch (hdr->type) {
+	case CMPI_MSG_STDIO:
+		if (cmpi_msg_stdio_read(payload, hdr->length, &io) < 0 ||
+		    io.rank < slot->first_rank || io.rank >= slot->first_rank + slot->nranks)
+			return protocol_error(job, slot, conn, "bad STDIO message");
+		output_write(job->output, io.rank, io.stream, io.data, io.len);
+		break;
+	case CMPI_MSG_EXIT:
+		if (cmpi_msg_exit_read(payload, hdr->length, &ex) < 0 ||
+		    ex.rank < slot->first_rank || ex.rank >= slot->first_rank + slot->nranks ||
+		    slot->exited >= slot->nranks)
+			return protocol_error(job, slot, conn, "bad EXIT message");
+		rank_exited(job, slot, &ex);
+		break;
+	case CMPI_MSG_BYE:
+		cmpi_debug("agent %ld finished", slot->node);
+		control_conn_close(conn); /* the agent exits when it sees us close */
+		slot->conn = NULL;
+		if (slot->exited < slot->nranks)
+			agent_lost(job, slot, "it finished before all its ranks did");
+		agent_done(job, slot);
+		break;
+	default:
+		protocol_error(job, slot, conn, "unexpected message");
+	}
+}
+
+static void on_closed(void *ctx, struct control_conn *conn, const char *why)
+{
+	struct job *job = ctx;
+	struct agent_slot *slot = control_conn_data(conn);
+	slot->conn = NULL;
+	agent_lost(job, slot, why);
+}
+
+static const struct control_ops control_ops = {
+	.hello = on_hello,
+	.frame = on_frame,
+	.closed = on_closed,
+};
+
+/* ---- runtime, signals, timers ---- */
+
+static void describe_status(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+}
+
+static void on_agent_exited(void *ctx, long node, int status)
+{
+	struct job *job = ctx;
+	struct agent_slot *slot = &job->agents[node];
+	char why[128], how[96];
+
+	/* A connected agent's end is seen on its connection, after its last frames. */
+	if (slot->connected)
+		return;
+	describe_status(status, how, sizeof how);
+	snprintf(why, sizeof why, "it %s before connecting", how);
+	slot->connected = true;
+	agent_lost(job, slot, why);
+}
+
+static void on_connect_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *job = arg;
+	(void)fd;
+	(void)what;
+	for (long i = 0; i < job->nagents; i++) {
+		if (!job->agents[i].connected) {
+			job->agents[i].connected = true;
+			agent_lost(job, &job->agents[i], "it did not connect in time");
+		}
+	}
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *job = arg;
+	(void)fd;
+	(void)what;
+	if (job->ending)
+		return;
+	job_fail(job, JOB_EXIT_TIMEOUT, 0, "job exceeded --timeout %ld s; killing its ranks",
+		 job->opt->timeout_s);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct job *job = arg;
+	(void)what;
+	if (sig == SIGINT && ++job->sigints > 1) {
+		cmpi_error("interrupted again; killing the ranks");
+		kill_all(job, SIGKILL, 0);
+		return;
+	}
+	if (!job->ending) {
+		job->ending = true;
+		job->exit_code = 128 + (int)sig;
+	}
+	cmpi_error("caught SIG%s; forwarding it to the ranks%s", sigabbrev_np((int)sig),
+		   sig == SIGINT ? " (Ctrl-C again to kill them)" : "");
+	kill_all(job, (int)sig, sig == SIGTERM ? JOB_TERM_ESCALATE_MS : 0);
+}
+
+/* ---- setup and teardown ---- */
+
+static int job_setup(struct job *job)
+{
+	uint8_t id[8];
+	char token_hex[2 * CMPI_TOKEN_SIZE + 1];
+
+	if (cmpi_random_bytes(job->token, sizeof job->token) < 0 ||
+	    cmpi_random_bytes(id, sizeof id) < 0) {
+		cmpi_error("cannot get random bytes: %s", strerror(errno));
+		return -1;
+	}
+	cmpi_hex_encode(id, sizeof id, job->jobid);
+	cmpi_hex_encode(job->token, sizeof job->token, token_hex);
+	job->cwd = getcwd(NULL, 0);
+	if (!job->cwd) {
+		cmpi_error("cannot get the current directory: %s", strerror(errno));
+		return -1;
+	}
+	char *agent_path = runtime_find_agent();
+	if (!agent_path || access(agent_path, X_OK) < 0) {
+		cmpi_error("cannot find the agent program %s (set CMPI_AGENT)",
+			   agent_path ? agent_path : "cmpi-agent");
+		free(agent_path);
+		return -1;
+	}
+	job->agents = calloc((size_t)job->nagents, sizeof *job->agents);
+	job->base = event_base_new();
+	if (!job->agents || !job->base) {
+		free(agent_path);
+		return -1;
+	}
+	for (long i = 0; i < job->nagents; i++) {
+		job->agents[i].node = i;
+		cmpi_plan_block(job->nranks, job->nagents, i, &job->agents[i].first_rank,
+				&job->agents[i].nranks);
+	}
+	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
+				    STDERR_FILENO);
+	job->server = control_server_create(job->base, job->token, &control_ops, job);
+	job->runtime = runtime_local_create(job->base, agent_path, job->nagents, on_agent_exited,
+					    job);
+	free(agent_path);
+	if (!job->output || !job->server || !job->runtime) {
+		cmpi_error("cannot set up the job: %s", strerror(errno));
+		return -1;
+	}
+	cmpi_debug("job %s: %ld ranks on %ld agents; control server on 127.0.0.1:%d", job->jobid,
+		   job->nranks, job->nagents, control_server_port(job->server));
+
+	struct timeval connect_tv = {JOB_CONNECT_TIMEOUT_S, 0};
+	job->ev_connect = evtimer_new(job->base, on_connect_timeout, job);
+	job->ev_grace = evtimer_new(job->base, on_grace, job);
+	job->ev_timeout = evtimer_new(job->base, on_timeout, job);
+	job->ev_sigint = evsignal_new(job->base, SIGINT, on_signal, job);
+	job->ev_sigterm = evsignal_new(job->base, SIGTERM, on_signal, job);
+	if (!job->ev_connect || !job->ev_grace || !job->ev_timeout || !job->ev_sigint ||
+	    !job->ev_sigterm)
+		return -1;
+	evtimer_add(job->ev_connect, &connect_tv);
+	if (job->opt->timeout_s > 0) {
+		struct timeval tv = {job->opt->timeout_s, 0};
+		evtimer_add(job->ev_timeout, &tv);
+	}
+	evsignal_add(job->ev_sigint, NULL);
+	evsignal_add(job->ev_sigterm, NULL);
+
+	for (long i = 0; i < job->nagents; i++) {
+		if (job->runtime->ops->start_agent(job->runtime, i, "127.0.0.1",
+						   control_server_port(job->server),
+						   token_hex) < 0) {
+			job->agents[i].connected = true;
+			agent_lost(job, &job->agents[i], strerror(errno));
+		}
+	}
+	return 0;
+}
+
+static void job_teardown(struct job *job)
+{
+	stdin_stop(job);
+	struct event *events[] = {job->ev_sigint, job->ev_sigterm, job->ev_timeout,
+				  job->ev_grace, job->ev_connect};
+	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
+		if (events[i])
+			event_free(events[i]);
+	/* Closing the connections tells every agent left to kill its ranks and go. */
+	control_server_free(job->server);
+	if (job->runtime) {
+		job->runtime->ops->finish(job->runtime, 3000);
+		job->runtime->ops->destroy(job->runtime);
+	}
+	output_free(job->output);
+	if (job->base)
+		event_base_free(job->base);
+	free(job->agents);
+	free(job->cwd);
+}
+
+int job_run(const struct cmpi_options *opt)
+{
+	struct job job = {.opt = opt, .nranks = opt->nranks, .nagents = opt->nagents};
+
+	signal(SIGPIPE, SIG_IGN); /* a dead agent's socket must not kill the launcher */
+	if (job_setup(&job) < 0) {
+		job.exit_code = JOB_EXIT_ERROR;
+		job.ending = true;
+	}
+	if (job.agents_done < job.nagents && job.base && job.server)
+		event_base_dispatch(job.base);
+	if (job.output)
+		output_flush_all(job.output);
+	job_teardown(&job);
+	cmpi_debug("job %s ended with status %d", job.jobid, job.exit_code);
+	return job.exit_code;
+}

@@ -1,0 +1,21 @@
+/* job.h - run one job from the launcher's side and return cmpirun's exit status. */
+#ifndef CMPI_JOB_H
+#define CMPI_JOB_H
+
+#include "options.h"
+
+/* Exit statuses of the launcher itself (rank statuses pass through). */
+#define JOB_EXIT_ERROR 1
+#define JOB_EXIT_USAGE 2
+#define JOB_EXIT_TIMEOUT 124
+#define JOB_EXIT_CANNOT_EXECUTE 127
+
+/* Grace between the first failing rank and killing the others. */
+#define JOB_KILL_GRACE_MS 1000
+/* After SIGTERM, ranks still alive this long later get SIGKILL. */
+#define JOB_TERM_ESCALATE_MS 3000
+#define JOB_CONNECT_TIMEOUT_S 30
+
+int job_run(const struct cmpi_options *opt);
+
+#endif

@@ -1,0 +1,41 @@
+/* main.c - cmpirun: parse the command line and run the job. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cmpi/util.h"
+#include "job.h"
+#include "options.h"
+
+int main(int argc, char **argv)
+{
+	struct cmpi_options opt;
+	char err[256];
+
+	cmpi_set_progname("cmpirun");
+	switch (cmpi_options_parse(argc, argv, &opt, err, sizeof err)) {
+	case CMPI_OPTIONS_HELP:
+		cmpi_options_help(stdout);
+		return 0;
+	case CMPI_OPTIONS_VERSION:
+		printf("cmpirun %s\n", CMPI_VERSION);
+		return 0;
+	case CMPI_OPTIONS_ERROR:
+		cmpi_error("%s", err);
+		fprintf(stderr, "Usage: cmpirun [options] program [args...]  (see cmpirun --help)\n");
+		return JOB_EXIT_USAGE;
+	case CMPI_OPTIONS_RUN:
+		break;
+	}
+	if (opt.nranks == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		opt.nranks = cpus > 0 ? cpus : 1;
+		if (opt.nagents > opt.nranks) {
+			cmpi_error("--agents %ld is more than the %ld ranks (one per CPU); give -n",
+				   opt.nagents, opt.nranks);
+			return JOB_EXIT_USAGE;
+		}
+	}
+	cmpi_set_verbose(opt.verbose);
+	return job_run(&opt);
+}

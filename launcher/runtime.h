@@ -1,0 +1,32 @@
+/* runtime.h - how agents get started: one interface, one file per backend (local now; docker, slurm later). */
+#ifndef CMPI_RUNTIME_H
+#define CMPI_RUNTIME_H
+
+struct event_base;
+struct runtime;
+
+/* Told when an agent's process (or container) ended; status is a wait(2) status. */
+typedef void (*runtime_agent_exited_f)(void *ctx, long node, int status);
+
+struct runtime_ops {
+	/* Starts the agent for `node`, to connect to addr:port with the token. */
+	int (*start_agent)(struct runtime *rt, long node, const char *addr, int port,
+			   const char *token_hex);
+	/* Waits up to grace_ms for every agent to end, then kills what is left. */
+	void (*finish)(struct runtime *rt, int grace_ms);
+	void (*destroy)(struct runtime *rt);
+};
+
+struct runtime {
+	const struct runtime_ops *ops;
+};
+
+/* Agents as child processes of cmpirun on this host. */
+struct runtime *runtime_local_create(struct event_base *base, const char *agent_path,
+				     long nagents, runtime_agent_exited_f exited, void *ctx);
+
+/* The cmpi-agent binary: $CMPI_AGENT, else beside cmpirun's own executable.
+ * Returns a malloc'd path or NULL. */
+char *runtime_find_agent(void);
+
+#endif
