@@ -7,15 +7,18 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/time.h>
 
 #include "cmpi/msg.h"
 
 struct rank_stream {
 	struct evbuffer *pending; /* bytes after the last newline written */
 	bool midline;             /* part of the current line already went out */
+	struct timeval last;      /* when bytes last arrived */
 };
 
 struct output {
+	struct event_base *base;
 	long nranks;
 	bool tag;
 	int fd[2];
@@ -26,12 +29,19 @@ struct output {
 
 static void on_partial_timer(evutil_socket_t fd, short what, void *arg);
 
+static void arm_partial_timer(struct output *out)
+{
+	struct timeval tv = {0, OUTPUT_PARTIAL_FLUSH_MS * 1000};
+	evtimer_add(out->partial_timer, &tv);
+}
+
 struct output *output_create(struct event_base *base, long nranks, bool tag, int out_fd,
 			     int err_fd)
 {
 	struct output *out = calloc(1, sizeof *out);
 	if (!out)
 		return NULL;
+	out->base = base;
 	out->nranks = nranks;
 	out->tag = tag;
 	out->fd[0] = out_fd;
@@ -98,6 +108,7 @@ void output_write(struct output *out, long rank, int stream, const uint8_t *data
 	if (!rs->pending && !(rs->pending = evbuffer_new()))
 		return;
 	evbuffer_add(rs->pending, data, len);
+	event_base_gettimeofday_cached(out->base, &rs->last);
 	for (;;) {
 		struct evbuffer_ptr eol = evbuffer_search(rs->pending, "\n", 1, NULL);
 		if (eol.pos < 0)
@@ -107,10 +118,8 @@ void output_write(struct output *out, long rank, int stream, const uint8_t *data
 	if (evbuffer_get_length(rs->pending) >= OUTPUT_MAX_LINE)
 		add_piece(out, rank, rs, evbuffer_get_length(rs->pending), false);
 	write_batch(out, out->fd[si]);
-	if (evbuffer_get_length(rs->pending) > 0 && !evtimer_pending(out->partial_timer, NULL)) {
-		struct timeval tv = {0, OUTPUT_PARTIAL_FLUSH_MS * 1000};
-		evtimer_add(out->partial_timer, &tv);
-	}
+	if (evbuffer_get_length(rs->pending) > 0 && !evtimer_pending(out->partial_timer, NULL))
+		arm_partial_timer(out);
 }
 
 void output_flush_rank(struct output *out, long rank)
@@ -130,9 +139,29 @@ void output_flush_all(struct output *out)
 		output_flush_rank(out, r);
 }
 
+/* Writes the unfinished lines of ranks that have been quiet for a while; a
+ * rank still streaming is only between two reads, and its line stays whole. */
 static void on_partial_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct output *out = arg;
+	struct timeval now, quiet = {0, OUTPUT_PARTIAL_FLUSH_MS * 1000}, since;
+	bool waiting = false;
 	(void)fd;
 	(void)what;
-	output_flush_all(arg);
+
+	event_base_gettimeofday_cached(out->base, &now);
+	for (long i = 0; i < out->nranks * 2; i++) {
+		struct rank_stream *rs = &out->streams[i];
+		if (!rs->pending || evbuffer_get_length(rs->pending) == 0)
+			continue;
+		timersub(&now, &rs->last, &since);
+		if (!timercmp(&since, &quiet, >=)) {
+			waiting = true;
+			continue;
+		}
+		add_piece(out, i / 2, rs, evbuffer_get_length(rs->pending), false);
+		write_batch(out, out->fd[i % 2]);
+	}
+	if (waiting)
+		arm_partial_timer(out);
 }

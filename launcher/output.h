@@ -9,8 +9,8 @@
 struct event_base;
 struct output;
 
-/* A line without its newline is written anyway after this long, so prompts
- * and progress dots still show. */
+/* A line without its newline is written anyway once its rank has been quiet
+ * this long, so prompts and progress dots still show. */
 #define OUTPUT_PARTIAL_FLUSH_MS 100
 /* A line longer than this is written in pieces rather than held. */
 #define OUTPUT_MAX_LINE (64u * 1024)
