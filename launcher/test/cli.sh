@@ -1,0 +1,330 @@
+#!/usr/bin/env bash
+# cli.sh CASE - integration tests of cmpirun with real agents and real rank processes.
+# Every job runs with -v, so its job id and agent PIDs can be checked for leftovers.
+set -u
+
+CMPIRUN=${CMPIRUN:?set CMPIRUN to the cmpirun binary}
+WORK=$(mktemp -d /tmp/cmpi-cli.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/out
+ERR=$WORK/err
+
+fail() {
+	echo "FAIL: $*" >&2
+	echo "--- stdout (first 20 lines)" >&2; head -n 20 "$OUT" >&2 2>/dev/null
+	echo "--- stderr (first 40 lines)" >&2; head -n 40 "$ERR" >&2 2>/dev/null
+	exit 1
+}
+
+# run_job ARGS... : runs cmpirun -v ARGS with stdout/stderr in $OUT/$ERR; sets RC.
+run_job() {
+	"$CMPIRUN" -v "$@" >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+}
+
+expect_rc() { [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1"; }
+expect_err() { grep -qF -- "$1" "$ERR" || fail "stderr lacks: $1"; }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# A process is gone when /proc has no entry or only a zombie (its parent may be gone too).
+alive() {
+	local state
+	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# wait_gone SECONDS PID...: true once none of the PIDs is alive.
+wait_gone() {
+	local deadline=$(($(now_ms) + $1 * 1000)) pid left
+	shift
+	while :; do
+		left=""
+		for pid in "$@"; do alive "$pid" && left="$left $pid"; done
+		[ -z "$left" ] && return 0
+		[ "$(now_ms)" -gt "$deadline" ] && { echo "still alive:$left" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+# No agent of the last job and no process carrying its job id may be left.
+check_no_leftovers() {
+	local jobid pids p
+	jobid=$(sed -n 's/.*job \([0-9a-f]\{16\}\):.*/\1/p' "$ERR" | head -n 1)
+	[ -n "$jobid" ] || fail "no job id in the verbose log"
+	pids=$(sed -n 's/.*started agent [0-9]* (pid \([0-9]*\)).*/\1/p' "$ERR")
+	wait_gone 5 $pids || fail "agents left running"
+	for p in $(grep -lsa "CMPI_JOBID=$jobid" /proc/[0-9]*/environ | cut -d/ -f3); do
+		alive "$p" && fail "rank process $p of job $jobid left running"
+	done
+	return 0
+}
+
+case_four_ranks_two_agents() {
+	run_job -n 4 --agents 2 sh -c 'echo "rank=$CMPI_RANK node=$CMPI_NODE"'
+	expect_rc 0
+	[ "$(sort "$OUT")" = "$(printf 'rank=0 node=0\nrank=1 node=0\nrank=2 node=1\nrank=3 node=1')" ] ||
+		fail "unexpected ranks"
+	check_no_leftovers
+}
+
+case_env_vars() {
+	mkdir "$WORK/dir" && cd "$WORK/dir" || fail "cd"
+	FROM_LAUNCHER=yes run_job -n 5 --agents 2 sh -c \
+		'echo "$CMPI_RANK $CMPI_SIZE $CMPI_LOCAL_RANK $CMPI_LOCAL_SIZE $CMPI_NODE $CMPI_JOBID $FROM_LAUNCHER ${CMPI_AGENT_TOKEN:-notoken} $(pwd)"'
+	expect_rc 0
+	local jobid
+	jobid=$(awk '{print $6}' "$OUT" | sort -u)
+	[[ $jobid =~ ^[0-9a-f]{16}$ ]] || fail "bad or differing job ids: $jobid"
+	# rank size local_rank local_size node: ranks 0-2 on node 0, 3-4 on node 1
+	[ "$(awk '{print $1,$2,$3,$4,$5,$7,$8,$9}' "$OUT" | sort)" = "$(printf '%s\n' \
+		"0 5 0 3 0 yes notoken $WORK/dir" "1 5 1 3 0 yes notoken $WORK/dir" \
+		"2 5 2 3 0 yes notoken $WORK/dir" "3 5 0 2 1 yes notoken $WORK/dir" \
+		"4 5 1 2 1 yes notoken $WORK/dir")" ] || fail "wrong rank environment"
+	check_no_leftovers
+}
+
+case_default_ranks() {
+	run_job sh -c 'echo $CMPI_SIZE'
+	expect_rc 0
+	[ "$(wc -l <"$OUT")" -eq "$(nproc)" ] || fail "expected one rank per CPU"
+	[ "$(sort -u "$OUT")" = "$(nproc)" ] || fail "CMPI_SIZE is not the CPU count"
+}
+
+case_exit_code() {
+	run_job -n 4 --agents 2 sh -c '[ "$CMPI_RANK" = 2 ] && exit 3; exit 0'
+	expect_rc 3
+	grep -qE '^cmpirun: rank 2 on node 1 \(pid [0-9]+\) exited with status 3$' "$ERR" ||
+		fail "no line naming rank 2"
+	check_no_leftovers
+}
+
+case_signal_exit() {
+	run_job -n 2 --agents 2 sh -c '[ "$CMPI_RANK" = 1 ] && kill -SEGV $$; exit 0'
+	expect_rc 139
+	grep -qE '^cmpirun: rank 1 on node 1 \(pid [0-9]+\) killed by signal 11 \(Segmentation fault\)$' "$ERR" ||
+		fail "no line naming the signal"
+	check_no_leftovers
+}
+
+case_kill_on_failure() {
+	local t0 t1
+	t0=$(now_ms)
+	run_job -n 4 --agents 2 sh -c \
+		'echo $$ > '"$WORK"'/pid.$CMPI_RANK; if [ "$CMPI_RANK" = 1 ]; then sleep 0.3; exit 5; fi; exec sleep 60'
+	t1=$(now_ms)
+	expect_rc 5
+	expect_err "rank 1 on node 0"
+	[ $((t1 - t0)) -lt 15000 ] || fail "the other ranks were not killed ($((t1 - t0)) ms)"
+	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
+	[ "$(grep -c '^cmpirun: ' "$ERR")" -eq 1 ] || fail "expected one line about the failure"
+	check_no_leftovers
+}
+
+case_stdin_rank0() {
+	printf 'line one\nline two\n' | "$CMPIRUN" -n 3 --agents 2 sh -c \
+		'if [ "$CMPI_RANK" = 0 ]; then cat; else n=$(cat | wc -c); echo "rank $CMPI_RANK read $n"; fi' \
+		>"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	[ "$(sort "$OUT")" = "$(printf 'line one\nline two\nrank 1 read 0\nrank 2 read 0')" ] ||
+		fail "stdin did not reach rank 0 alone"
+}
+
+case_stdin_file() {
+	# Bigger than every buffer on the way, from a regular file (not pollable).
+	seq 1 700000 >"$WORK/in"
+	"$CMPIRUN" -n 2 --agents 2 sh -c '[ "$CMPI_RANK" = 0 ] && exec cat; cat' \
+		<"$WORK/in" >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	cmp -s "$WORK/in" "$OUT" || fail "rank 0's copy of stdin differs"
+}
+
+case_big_output() {
+	# 4 ranks x 27000 lines x 95 bytes = 10.3 MB through two agents.
+	run_job -n 4 --agents 2 sh -c \
+		'seq -f "rank $CMPI_RANK line %06.0f xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" 1 27000'
+	expect_rc 0
+	[ "$(wc -c <"$OUT")" -eq $((4 * 27000 * 95)) ] || fail "lost or added bytes: $(wc -c <"$OUT")"
+	# Every line whole, and each rank's lines complete and in order.
+	awk '!(/^rank [0-3] line [0-9]+ x+$/ && length($0) == 94) { print "mangled: " $0; bad = 1; exit }
+	     { n = $4 + 0; if (n != last[$2] + 1) { print "out of order: " $0; bad = 1; exit } last[$2] = n }
+	     END { if (bad) exit 1; for (r = 0; r < 4; r++) if (last[r] != 27000) { print "rank " r " short"; exit 1 } }' \
+		"$OUT" || fail "output mangled"
+	check_no_leftovers
+}
+
+case_tag_output() {
+	run_job -n 3 --tag-output sh -c 'echo "out $CMPI_RANK"; echo "err $CMPI_RANK" >&2'
+	expect_rc 0
+	[ "$(sort "$OUT")" = "$(printf '[0] out 0\n[1] out 1\n[2] out 2')" ] || fail "stdout not tagged"
+	grep -qx '\[1\] err 1' "$ERR" || fail "stderr not tagged"
+}
+
+case_partial_line() {
+	"$CMPIRUN" -n 1 sh -c 'printf "prompt> "; sleep 3; echo done' >"$OUT" 2>"$ERR" </dev/null &
+	local pid=$! i
+	for i in $(seq 1 50); do
+		[ "$(cat "$OUT")" = "prompt> " ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$OUT")" = "prompt> " ] || fail "a line without newline was held back"
+	wait "$pid"
+	RC=$?
+	expect_rc 0
+	[ "$(cat "$OUT")" = "prompt> done" ] || fail "line not completed"
+}
+
+case_timeout() {
+	local t0 t1
+	t0=$(now_ms)
+	run_job -n 2 --agents 2 --timeout 1 sh -c 'echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec sleep 60'
+	t1=$(now_ms)
+	expect_rc 124
+	expect_err "job exceeded --timeout 1 s"
+	[ $((t1 - t0)) -lt 10000 ] || fail "took $((t1 - t0)) ms"
+	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
+	check_no_leftovers
+}
+
+# Starts a job of 2 ranks in the background that writes rank PIDs; sets JOB_PID.
+start_sleeping_job() {
+	"$CMPIRUN" -v -n 2 --agents 2 sh -c "$1"' echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec sleep 60' \
+		>"$OUT" 2>"$ERR" </dev/null &
+	JOB_PID=$!
+	local i
+	for i in $(seq 1 200); do
+		[ -s "$WORK/pid.0" ] && [ -s "$WORK/pid.1" ] && return 0
+		sleep 0.05
+	done
+	fail "ranks did not start"
+}
+
+case_sigint() {
+	# The ranks ignore SIGINT: the first Ctrl-C is forwarded, the second kills.
+	start_sleeping_job "trap '' INT;"
+	kill -INT "$JOB_PID"
+	sleep 0.5
+	alive "$(cat "$WORK/pid.0")" || fail "rank did not survive an ignored SIGINT"
+	kill -INT "$JOB_PID"
+	wait "$JOB_PID"
+	RC=$?
+	expect_rc 130
+	expect_err "caught SIGINT"
+	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
+	check_no_leftovers
+}
+
+case_sigterm() {
+	start_sleeping_job ""
+	kill -TERM "$JOB_PID"
+	wait "$JOB_PID"
+	RC=$?
+	expect_rc 143
+	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
+	check_no_leftovers
+}
+
+case_kill9_launcher() {
+	start_sleeping_job ""
+	local agents
+	agents=$(sed -n 's/.*started agent [0-9]* (pid \([0-9]*\)).*/\1/p' "$ERR")
+	[ "$(echo "$agents" | wc -w)" -eq 2 ] || fail "expected two agent PIDs"
+	kill -KILL "$JOB_PID"
+	wait "$JOB_PID" 2>/dev/null
+	wait_gone 5 $agents $(cat "$WORK"/pid.*) || fail "agents or ranks outlived cmpirun"
+}
+
+# The control port from the verbose log of the job running in the background.
+control_port() {
+	local i port
+	for i in $(seq 1 100); do
+		port=$(sed -n 's/.*control server on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$ERR")
+		[ -n "$port" ] && { echo "$port"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+# A stranger's connection is closed; the job goes on and ends well.
+stranger_test() {
+	"$CMPIRUN" -v -n 2 --agents 2 sh -c "sleep $1; echo done \$CMPI_RANK" >"$OUT" 2>"$ERR" </dev/null &
+	local job=$! port t0 t1
+	port=$(control_port) || fail "no control port in the log"
+	t0=$(now_ms)
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || fail "cannot connect to the control port"
+	printf '%b' "$2" >&3
+	timeout 15 cat <&3 >/dev/null # returns when the launcher closes the connection
+	t1=$(now_ms)
+	exec 3<&-
+	wait "$job"
+	RC=$?
+	expect_rc 0
+	[ "$(sort "$OUT")" = "$(printf 'done 0\ndone 1')" ] || fail "the job was disturbed"
+	expect_err "rejected a control connection: $3"
+	CLOSED_MS=$((t1 - t0))
+}
+
+case_wrong_token() {
+	# A well-formed HELLO (version 1, type 1, 40 bytes) with a wrong token.
+	local hello='\x01\x01\x00\x00\x00\x00\x00\x28'
+	hello="$hello$(printf '\\x%02x' $(seq 1 40))"
+	stranger_test 2 "$hello" "wrong token"
+	[ "$CLOSED_MS" -lt 1500 ] || fail "wrong token not refused at once ($CLOSED_MS ms)"
+	stranger_test 2 'GET / HTTP/1.0\r\n\r\n' "unknown protocol version"
+}
+
+case_silent_connection() {
+	stranger_test 8 '' "no valid HELLO in time"
+	[ "$CLOSED_MS" -ge 4000 ] && [ "$CLOSED_MS" -lt 7500 ] ||
+		fail "silent connection closed after $CLOSED_MS ms, expected about 5 s"
+}
+
+case_not_found() {
+	run_job -n 4 --agents 2 ./no-such-program
+	expect_rc 127
+	grep -qx "cmpirun: cannot execute './no-such-program': No such file or directory" "$ERR" ||
+		fail "wrong message"
+	[ "$(grep -c '^cmpirun: [^[]' "$ERR")" -eq 1 ] || fail "expected exactly one error line"
+	check_no_leftovers
+}
+
+case_not_executable() {
+	printf '#!/bin/sh\necho hi\n' >"$WORK/script"
+	chmod 644 "$WORK/script"
+	run_job -n 2 "$WORK/script"
+	expect_rc 127
+	expect_err "cannot execute '$WORK/script': Permission denied"
+	check_no_leftovers
+	run_job -n 2 "$WORK"
+	expect_rc 127
+	expect_err "cannot execute '$WORK': Permission denied"
+	check_no_leftovers
+}
+
+case_bad_options() {
+	local args
+	for args in "-n 0 true" "-n -2 true" "-n abc true" "-n 2x true" "--agents 0 true" \
+		"-n 2 --agents 3 true" "--bogus true" "-n 2" "" "--timeout soon true"; do
+		# shellcheck disable=SC2086
+		"$CMPIRUN" $args >"$OUT" 2>"$ERR" </dev/null
+		RC=$?
+		[ "$RC" -eq 2 ] || fail "'cmpirun $args' exited $RC, expected 2"
+		grep -q '^Usage: cmpirun' "$ERR" || fail "'cmpirun $args' printed no usage line"
+		[ ! -s "$OUT" ] || fail "'cmpirun $args' printed on stdout"
+	done
+}
+
+case_help() {
+	"$CMPIRUN" --help >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	local opt
+	for opt in -np --agents --tag-output --timeout --verbose --help --version CMPI_LOCAL_RANK; do
+		grep -q -- "$opt" "$OUT" || fail "--help does not mention $opt"
+	done
+}
+
+"case_$1"
+echo "PASS: $1"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages cmpirun needs to build and test (root; skips what is there).
+set -euo pipefail
+
+packages=(gcc make cmake pkg-config libevent-dev libcmocka-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
