@@ -123,6 +123,52 @@ static void on_rank_output(evutil_socket_t fd, short what, void *arg)
 		close_stream(r, stream);
 }
 
+/* ---- stdin for rank 0 ---- */
+
+static void stdin_ack(struct agent *a, size_t bytes, bool closed)
+{
+	struct cmpi_msg_stdin_ack ack = {.bytes = (uint32_t)bytes, .closed = closed};
+	cmpi_msg_stdin_ack_write(ctl_out(a), &ack);
+}
+
+static void stdin_close(struct agent *a)
+{
+	event_del(a->stdin_ev);
+	close(a->stdin_fd);
+	a->stdin_fd = -1;
+	evbuffer_drain(a->stdin_buf, evbuffer_get_length(a->stdin_buf));
+}
+
+static void on_stdin_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	(void)what;
+	int n = evbuffer_write(a->stdin_buf, fd);
+	if (n > 0) {
+		stdin_ack(a, (size_t)n, false);
+	} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		/* Rank 0 closed its stdin: drop what is queued and stop the sender. */
+		stdin_ack(a, evbuffer_get_length(a->stdin_buf), true);
+		return stdin_close(a);
+	}
+	if (evbuffer_get_length(a->stdin_buf) > 0)
+		return;
+	event_del(a->stdin_ev);
+	if (a->stdin_eof)
+		stdin_close(a);
+}
+
+static void handle_stdin(struct agent *a, const uint8_t *data, size_t len)
+{
+	if (a->stdin_fd < 0)
+		return;
+	if (len == 0)
+		a->stdin_eof = true;
+	else
+		evbuffer_add(a->stdin_buf, data, len);
+	event_add(a->stdin_ev, NULL);
+}
+
 /* ---- rank exits ---- */
 
 static void send_exit(struct agent *a, long rank, pid_t pid, int how, int code)
@@ -177,40 +223,9 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 			send_exit(a, r->rank, pid, CMPI_EXIT_SIGNALED, WTERMSIG(status));
 		else
 			send_exit(a, r->rank, pid, CMPI_EXIT_EXITED, WEXITSTATUS(status));
-		if (r->rank == 0 && a->stdin_fd >= 0) {
-			event_del(a->stdin_ev);
-			close(a->stdin_fd);
-			a->stdin_fd = -1;
-		}
+		if (r->rank == 0 && a->stdin_fd >= 0)
+			stdin_close(a);
 	}
-}
-
-/* ---- stdin for rank 0 ---- */
-
-static void on_stdin_writable(evutil_socket_t fd, short what, void *arg)
-{
-	struct agent *a = arg;
-	(void)what;
-	if (evbuffer_write(a->stdin_buf, fd) < 0 && errno != EAGAIN && errno != EINTR)
-		evbuffer_drain(a->stdin_buf, evbuffer_get_length(a->stdin_buf)); /* rank 0 stopped reading */
-	if (evbuffer_get_length(a->stdin_buf) > 0)
-		return;
-	event_del(a->stdin_ev);
-	if (a->stdin_eof) {
-		close(a->stdin_fd);
-		a->stdin_fd = -1;
-	}
-}
-
-static void handle_stdin(struct agent *a, const uint8_t *data, size_t len)
-{
-	if (a->stdin_fd < 0)
-		return;
-	if (len == 0)
-		a->stdin_eof = true;
-	else
-		evbuffer_add(a->stdin_buf, data, len);
-	event_add(a->stdin_ev, NULL);
 }
 
 /* ---- the job ---- */

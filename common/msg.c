@@ -186,6 +186,27 @@ int cmpi_msg_kill_read(const uint8_t *data, size_t len, struct cmpi_msg_kill *m)
 	return 0;
 }
 
+int cmpi_msg_stdin_ack_write(struct evbuffer *out, const struct cmpi_msg_stdin_ack *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_u32(p, m->bytes) < 0 || cmpi_pack_u8(p, m->closed) < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_STDIN_ACK, p);
+}
+
+int cmpi_msg_stdin_ack_read(const uint8_t *data, size_t len, struct cmpi_msg_stdin_ack *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	m->bytes = cmpi_unpack_u32(&r);
+	m->closed = cmpi_unpack_u8(&r);
+	return cmpi_unpack_done(&r) && m->closed <= 1 ? 0 : -1;
+}
+
 int cmpi_msg_bye_write(struct evbuffer *out)
 {
 	uint8_t hdr[CMPI_FRAME_HEADER_SIZE];

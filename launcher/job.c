@@ -21,8 +21,8 @@
 #include "plan.h"
 #include "runtime.h"
 
-/* Stop reading our stdin while this much is still queued for rank 0's agent. */
-#define STDIN_HIGH_WATER (4u << 20)
+/* Stdin bytes sent to rank 0's agent and not yet acknowledged, at most. */
+#define STDIN_WINDOW (1u << 20)
 #define STDIN_CHUNK (64u * 1024)
 
 struct agent_slot {
@@ -49,8 +49,10 @@ struct job {
 	int exit_code;
 	int sigints;
 	struct event *ev_sigint, *ev_sigterm, *ev_timeout, *ev_grace, *ev_connect;
-	struct event *ev_stdin, *ev_stdin_retry;
+	struct event *ev_stdin;
 	bool stdin_pollable;
+	bool stdin_paused; /* the window is full; an ack resumes */
+	size_t stdin_inflight;
 };
 
 static void kill_all(struct job *job, int sig, unsigned escalate_ms)
@@ -125,25 +127,15 @@ static void stdin_stop(struct job *job)
 		event_free(job->ev_stdin);
 		job->ev_stdin = NULL;
 	}
-	if (job->ev_stdin_retry) {
-		event_free(job->ev_stdin_retry);
-		job->ev_stdin_retry = NULL;
-	}
 }
 
 static void stdin_resume(struct job *job)
 {
+	job->stdin_paused = false;
 	if (job->stdin_pollable)
 		event_add(job->ev_stdin, NULL);
 	else
 		event_active(job->ev_stdin, EV_READ, 0);
-}
-
-static void on_stdin_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	stdin_resume(arg);
 }
 
 static void on_stdin(evutil_socket_t fd, short what, void *arg)
@@ -158,24 +150,33 @@ static void on_stdin(evutil_socket_t fd, short what, void *arg)
 		stdin_stop(job);
 		return;
 	}
-	struct evbuffer *out = control_conn_output(conn);
-	if (evbuffer_get_length(out) > STDIN_HIGH_WATER) {
-		struct timeval tv = {0, 10000};
+	if (job->stdin_inflight >= STDIN_WINDOW) {
+		job->stdin_paused = true;
 		event_del(job->ev_stdin);
-		evtimer_add(job->ev_stdin_retry, &tv);
 		return;
 	}
 	ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
+	struct evbuffer *out = control_conn_output(conn);
 	if (n <= 0) {
 		cmpi_msg_stdin_write(out, NULL, 0); /* EOF for rank 0 */
 		stdin_stop(job);
 		return;
 	}
 	cmpi_msg_stdin_write(out, buf, (size_t)n);
+	job->stdin_inflight += (size_t)n;
 	if (!job->stdin_pollable)
 		event_active(job->ev_stdin, EV_READ, 0);
+}
+
+static void stdin_acked(struct job *job, const struct cmpi_msg_stdin_ack *ack)
+{
+	job->stdin_inflight -= ack->bytes < job->stdin_inflight ? ack->bytes : job->stdin_inflight;
+	if (ack->closed)
+		stdin_stop(job);
+	else if (job->ev_stdin && job->stdin_paused && job->stdin_inflight < STDIN_WINDOW)
+		stdin_resume(job);
 }
 
 /* epoll refuses regular files and /dev/null; those never block, so they are
@@ -191,12 +192,8 @@ static void stdin_start(struct job *job)
 			      (S_ISCHR(st.st_mode) && isatty(STDIN_FILENO));
 	job->ev_stdin = event_new(job->base, job->stdin_pollable ? STDIN_FILENO : -1,
 				  job->stdin_pollable ? EV_READ | EV_PERSIST : 0, on_stdin, job);
-	job->ev_stdin_retry = evtimer_new(job->base, on_stdin_retry, job);
-	if (!job->ev_stdin || !job->ev_stdin_retry) {
-		stdin_stop(job);
-		return;
-	}
-	stdin_resume(job);
+	if (job->ev_stdin)
+		stdin_resume(job);
 }
 
 /* ---- control callbacks ---- */
@@ -291,6 +288,7 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 	struct agent_slot *slot = control_conn_data(conn);
 	struct cmpi_msg_stdio io;
 	struct cmpi_msg_exit ex;
+	struct cmpi_msg_stdin_ack ack;
 
 	switch (hdr->type) {
 	case CMPI_MSG_STDIO:
@@ -305,6 +303,11 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 		    slot->exited >= slot->nranks)
 			return protocol_error(job, slot, conn, "bad EXIT message");
 		rank_exited(job, slot, &ex);
+		break;
+	case CMPI_MSG_STDIN_ACK:
+		if (slot->first_rank != 0 || cmpi_msg_stdin_ack_read(payload, hdr->length, &ack) < 0)
+			return protocol_error(job, slot, conn, "bad STDIN_ACK message");
+		stdin_acked(job, &ack);
 		break;
 	case CMPI_MSG_BYE:
 		cmpi_debug("agent %ld finished", slot->node);

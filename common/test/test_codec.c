@@ -219,6 +219,25 @@ static void stdio_exit_kill(void **state)
 	evbuffer_free(buf);
 }
 
+static void stdin_ack(void **state)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct cmpi_msg_stdin_ack ack = {.bytes = 65536, .closed = 1};
+	uint8_t payload[64];
+	size_t len;
+	(void)state;
+	assert_int_equal(cmpi_msg_stdin_ack_write(buf, &ack), 0);
+	take_frame(buf, CMPI_MSG_STDIN_ACK, payload, &len);
+	memset(&ack, 0, sizeof ack);
+	assert_int_equal(cmpi_msg_stdin_ack_read(payload, len, &ack), 0);
+	assert_int_equal(ack.bytes, 65536);
+	assert_int_equal(ack.closed, 1);
+	payload[4] = 2; /* a flag is 0 or 1 */
+	assert_int_equal(cmpi_msg_stdin_ack_read(payload, len, &ack), -1);
+	assert_int_equal(cmpi_msg_stdin_ack_read(payload, len - 1, &ack), -1);
+	evbuffer_free(buf);
+}
+
 static void peek_waits_for_whole_frames(void **state)
 {
 	struct evbuffer *wire = evbuffer_new(), *in = evbuffer_new();
@@ -281,6 +300,7 @@ int main(void)
 		cmocka_unit_test(job_rejects_bad_fields),
 		cmocka_unit_test(strv_count_cannot_lie),
 		cmocka_unit_test(stdio_exit_kill),
+		cmocka_unit_test(stdin_ack),
 		cmocka_unit_test(peek_waits_for_whole_frames),
 		cmocka_unit_test(token_helpers),
 	};

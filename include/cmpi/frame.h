@@ -21,6 +21,7 @@ enum cmpi_msg_type {
 	CMPI_MSG_EXIT,      /* agent -> launcher: a rank ended (or could not start) */
 	CMPI_MSG_KILL,      /* launcher -> agent: signal the ranks, escalate to SIGKILL later */
 	CMPI_MSG_BYE,       /* agent -> launcher: all my ranks are done */
+	CMPI_MSG_STDIN_ACK, /* agent -> launcher: stdin bytes rank 0 took (flow control) */
 	CMPI_MSG_TYPE_END
 };
 

@@ -56,6 +56,13 @@ struct cmpi_msg_exit {
 	uint32_t code;
 };
 
+/* The launcher keeps at most a window of unacknowledged stdin bytes in flight,
+ * so a rank 0 that does not read cannot make the agent buffer without end. */
+struct cmpi_msg_stdin_ack {
+	uint32_t bytes; /* taken by rank 0's stdin pipe, or dropped */
+	uint8_t closed; /* rank 0 no longer reads: stop sending */
+};
+
 struct cmpi_msg_kill {
 	uint32_t signal;
 	uint32_t escalate_ms; /* SIGKILL what is left after this long; 0 = never */
@@ -70,6 +77,7 @@ int cmpi_msg_stdin_write(struct evbuffer *out, const void *data, size_t len);
 int cmpi_msg_exit_write(struct evbuffer *out, const struct cmpi_msg_exit *m);
 int cmpi_msg_kill_write(struct evbuffer *out, const struct cmpi_msg_kill *m);
 int cmpi_msg_bye_write(struct evbuffer *out);
+int cmpi_msg_stdin_ack_write(struct evbuffer *out, const struct cmpi_msg_stdin_ack *m);
 
 /* Decoders take one frame's payload; 0, or -1 when it is malformed. */
 int cmpi_msg_hello_read(const uint8_t *p, size_t len, struct cmpi_msg_hello *m);
@@ -78,6 +86,7 @@ void cmpi_msg_job_clear(struct cmpi_msg_job *m);
 int cmpi_msg_stdio_read(const uint8_t *p, size_t len, struct cmpi_msg_stdio *m);
 int cmpi_msg_exit_read(const uint8_t *p, size_t len, struct cmpi_msg_exit *m);
 int cmpi_msg_kill_read(const uint8_t *p, size_t len, struct cmpi_msg_kill *m);
+int cmpi_msg_stdin_ack_read(const uint8_t *p, size_t len, struct cmpi_msg_stdin_ack *m);
 
 /* Splits the next whole frame off `in`: OK with *hdr and *payload (valid until
  * the caller drains CMPI_FRAME_HEADER_SIZE + hdr->length bytes), INCOMPLETE,

@@ -141,6 +141,27 @@ case_stdin_file() {
 	cmp -s "$WORK/in" "$OUT" || fail "rank 0's copy of stdin differs"
 }
 
+case_stdin_flow_control() {
+	# Rank 0 does not read while `yes` writes as fast as it can: memory must stay bounded.
+	yes | "$CMPIRUN" -v -n 1 sh -c 'sleep 2; echo slept' >"$OUT" 2>"$ERR" &
+	local job=$! agent rss_agent rss_launcher
+	sleep 1.5
+	agent=$(sed -n 's/.*started agent 0 (pid \([0-9]*\)).*/\1/p' "$ERR")
+	rss_agent=$(awk '/^VmRSS/ {print $2}' "/proc/$agent/status")
+	rss_launcher=$(awk '/^VmRSS/ {print $2}' "/proc/$job/status")
+	wait "$job"
+	RC=$?
+	expect_rc 0
+	[ "$(cat "$OUT")" = slept ] || fail "rank output lost"
+	[ "$rss_agent" -lt 150000 ] && [ "$rss_launcher" -lt 150000 ] ||
+		fail "stdin buffered without bound: agent ${rss_agent} kB, cmpirun ${rss_launcher} kB"
+	# Rank 0 that stops reading early ends the job normally.
+	yes | "$CMPIRUN" -n 2 head -n 2 >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	[ "$(cat "$OUT")" = "$(printf 'y\ny')" ] || fail "head saw the wrong input"
+}
+
 case_big_output() {
 	# 4 ranks x 27000 lines x 95 bytes = 10.3 MB through two agents.
 	run_job -n 4 --agents 2 sh -c \
