@@ -67,7 +67,8 @@ int main(int argc, char **argv)
 	uint8_t token[CMPI_TOKEN_SIZE];
 	int c;
 
-	cmpi_set_progname("cmpi-agent");
+	static char progname[48] = "cmpi-agent";
+	cmpi_set_progname(progname);
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
 		case 'n':
 			if (cmpi_parse_long(optarg, 0, 1L << 30, &node) < 0)
 				node = -1;
+			else /* messages say which agent speaks */
+				snprintf(progname, sizeof progname, "cmpi-agent[%ld]", node);
 			break;
 		case 'v':
 			cmpi_set_verbose(true);

@@ -2,6 +2,7 @@
 # launch-true.sh [ROUNDS] [RANKS] - wall time of `LAUNCHER -n RANKS /bin/true` for cmpirun,
 # Open MPI's mpirun and MPICH's hydra mpiexec, run in alternation (A B C A B C ...) so
 # that machine noise hits all alike; prints min/median/mean/max in ms and the ratios of medians.
+# A launcher that takes over 60 s counts as hung and stops the run.
 set -euo pipefail
 rounds=${1:-21}
 ranks=${2:-4}
@@ -16,11 +17,11 @@ cmds=("$cmpirun -n $ranks /bin/true"
 
 samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
-for c in "${cmds[@]}"; do $c >/dev/null; done # warm the page cache once
+for c in "${cmds[@]}"; do timeout 60 $c >/dev/null; done # warm the page cache once
 for ((r = 0; r < rounds; r++)); do
 	for i in "${!cmds[@]}"; do
 		t0=$(date +%s%N)
-		${cmds[$i]} >/dev/null || { echo "failed: ${cmds[$i]}" >&2; exit 1; }
+		timeout 60 ${cmds[$i]} >/dev/null || { echo "failed or hung: ${cmds[$i]}" >&2; exit 1; }
 		t1=$(date +%s%N)
 		echo "$i $(((t1 - t0) / 1000))" >>"$samples"
 	done

@@ -16,6 +16,7 @@
 
 static const char *progname = "cmpi";
 static bool verbose;
+static struct timespec debug_start;
 
 void cmpi_set_progname(const char *name)
 {
@@ -30,6 +31,7 @@ const char *cmpi_progname(void)
 void cmpi_set_verbose(bool on)
 {
 	verbose = on;
+	clock_gettime(CLOCK_MONOTONIC, &debug_start);
 }
 
 bool cmpi_verbose(void)
@@ -63,7 +65,6 @@ void cmpi_error(const char *fmt, ...)
 
 void cmpi_debug(const char *fmt, ...)
 {
-	static struct timespec start;
 	struct timespec now;
 	char prefix[32];
 	va_list ap;
@@ -71,10 +72,8 @@ void cmpi_debug(const char *fmt, ...)
 	if (!verbose)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (start.tv_sec == 0 && start.tv_nsec == 0)
-		start = now;
-	double ms = (double)(now.tv_sec - start.tv_sec) * 1e3 +
-		    (double)(now.tv_nsec - start.tv_nsec) / 1e6;
+	double ms = (double)(now.tv_sec - debug_start.tv_sec) * 1e3 +
+		    (double)(now.tv_nsec - debug_start.tv_nsec) / 1e6;
 	snprintf(prefix, sizeof prefix, "[%9.3f ms] ", ms);
 	va_start(ap, fmt);
 	vmessage(prefix, fmt, ap);

@@ -10,6 +10,7 @@
 /* The program name that prefixes every message ("cmpirun", "cmpi-agent"). */
 void cmpi_set_progname(const char *name);
 const char *cmpi_progname(void);
+/* Turns --verbose on; debug timestamps count from this call. */
 void cmpi_set_verbose(bool on);
 bool cmpi_verbose(void);
 
