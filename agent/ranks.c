@@ -89,7 +89,7 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 	if (getppid() != agent)
 		_exit(127);
 	if (stdin_fd < 0)
-		stdin_fd = open("/dev/null", O_RDONLY);
+		stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (stdin_fd < 0 || dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		child_fail(report_fd, CMPI_EXIT_EXEC_FAILED);

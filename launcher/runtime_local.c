@@ -84,7 +84,7 @@ static int local_start_agent(struct runtime *rt, long node, const char *addr, in
 		 * which forwards it to the ranks as the user asked. */
 		setpgid(0, 0);
 		cmpi_reset_signals();
-		int devnull = open("/dev/null", O_RDONLY);
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		/* The token goes by environment, not argv, so ps does not show it. */

@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages cmpirun needs to build and test (root; skips what is there).
 set -euo pipefail
 
-packages=(gcc make cmake pkg-config libevent-dev libcmocka-dev)
+packages=(gcc libc6-dev make cmake pkg-config libevent-dev libcmocka-dev)
 
 missing=()
 for p in "${packages[@]}"; do

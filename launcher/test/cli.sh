@@ -197,6 +197,22 @@ case_partial_line() {
 	[ "$(cat "$OUT")" = "prompt> done" ] || fail "line not completed"
 }
 
+case_fd_hygiene() {
+	# A rank holds no descriptor that cmpirun or its agent opened: only what
+	# any child of this shell would inherit, plus its stdio.
+	local base got
+	base=$(ls /proc/self/fd </dev/null | sort -n | tr '\n' ' ')
+	run_job -n 2 --agents 2 ls /proc/self/fd
+	expect_rc 0
+	got=$(sort -n "$OUT" | uniq | tr '\n' ' ')
+	[ "$got" = "$base" ] || fail "ranks see descriptors [$got], expected [$base]"
+	echo hi | "$CMPIRUN" -n 2 ls /proc/self/fd >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	got=$(sort -n "$OUT" | uniq | tr '\n' ' ')
+	[ "$got" = "$base" ] || fail "with stdin a pipe, ranks see [$got], expected [$base]"
+}
+
 case_timeout() {
 	local t0 t1
 	t0=$(now_ms)
