@@ -44,8 +44,10 @@ struct job {
 	struct runtime *runtime;
 	struct output *output;
 	struct agent_slot *agents;
+	bool *rank_exited; /* [rank]: its EXIT came; a second one is a protocol error */
 	long agents_done;
-	bool ending; /* the exit status is decided; what follows is cleanup */
+	bool decided;     /* the exit status is fixed: the first cause wins */
+	bool terminating; /* SIGTERM went to every rank, SIGKILL follows */
 	int exit_code;
 	int sigints;
 	struct event *ev_sigint, *ev_sigterm, *ev_timeout, *ev_grace, *ev_connect;
@@ -63,29 +65,49 @@ static void kill_all(struct job *job, int sig, unsigned escalate_ms)
 			cmpi_msg_kill_write(control_conn_output(job->agents[i].conn), &m);
 }
 
+/* Fixes the exit status unless an earlier cause did; true if this call did. */
+static bool decide(struct job *job, int code)
+{
+	if (job->decided)
+		return false;
+	job->decided = true;
+	job->exit_code = code;
+	return true;
+}
+
+/* SIGTERM to every rank, SIGKILL to what is left a little later; once. */
+static void terminate(struct job *job)
+{
+	if (job->terminating)
+		return;
+	job->terminating = true;
+	if (job->ev_grace)
+		evtimer_del(job->ev_grace);
+	kill_all(job, SIGTERM, JOB_TERM_ESCALATE_MS);
+}
+
 /* The first failure decides the exit status and says why in one line; later
- * ones are consequences and stay quiet. The other ranks are killed after
- * grace_ms, so ranks that are failing anyway (MPI_Abort) can go first. */
+ * ones are consequences and stay quiet. Every failure ends the job, even one
+ * after a forwarded SIGINT: the other ranks are killed after grace_ms, so
+ * ranks that are failing anyway (MPI_Abort) can go first. */
 __attribute__((format(printf, 4, 5))) static void job_fail(struct job *job, int code,
 							   int grace_ms, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
 
-	if (job->ending)
-		return;
-	job->ending = true;
-	job->exit_code = code;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	output_flush_all(job->output);
-	cmpi_error("%s", msg);
-	if (grace_ms > 0) {
+	if (decide(job, code)) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof msg, fmt, ap);
+		va_end(ap);
+		output_flush_all(job->output);
+		cmpi_error("%s", msg);
+	}
+	if (grace_ms == 0) {
+		terminate(job);
+	} else if (!job->terminating && !evtimer_pending(job->ev_grace, NULL)) {
 		struct timeval tv = {grace_ms / 1000, (grace_ms % 1000) * 1000};
 		evtimer_add(job->ev_grace, &tv);
-	} else {
-		kill_all(job, SIGTERM, JOB_TERM_ESCALATE_MS);
 	}
 }
 
@@ -93,7 +115,7 @@ static void on_grace(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	kill_all(arg, SIGTERM, JOB_TERM_ESCALATE_MS);
+	terminate(arg);
 }
 
 static void check_finished(struct job *job)
@@ -205,13 +227,11 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 		return -1;
 	struct agent_slot *slot = &job->agents[m->node];
 	slot->connected = true;
-	if (job->ending) {
+	if (job->decided) {
 		/* Too late to start ranks: the closed connection tells the agent to go. */
 		agent_done(job, slot);
 		return -1;
 	}
-	slot->conn = conn;
-	control_conn_set_data(conn, slot);
 	cmpi_debug("agent %ld connected (pid %u)", slot->node, m->pid);
 
 	char *no_env[] = {NULL};
@@ -227,8 +247,12 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 		.argv = job->opt->argv,
 		.env = no_env, /* local agents inherit our environment already */
 	};
-	if (cmpi_msg_job_write(control_conn_output(conn), &msg) < 0)
+	if (cmpi_msg_job_write(control_conn_output(conn), &msg) < 0) {
+		agent_lost(job, slot, "cannot send it the job");
 		return -1;
+	}
+	slot->conn = conn;
+	control_conn_set_data(conn, slot);
 	if (slot->first_rank == 0)
 		stdin_start(job);
 	bool all = true;
@@ -300,8 +324,9 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 	case CMPI_MSG_EXIT:
 		if (cmpi_msg_exit_read(payload, hdr->length, &ex) < 0 ||
 		    ex.rank < slot->first_rank || ex.rank >= slot->first_rank + slot->nranks ||
-		    slot->exited >= slot->nranks)
+		    job->rank_exited[ex.rank])
 			return protocol_error(job, slot, conn, "bad EXIT message");
+		job->rank_exited[ex.rank] = true;
 		rank_exited(job, slot, &ex);
 		break;
 	case CMPI_MSG_STDIN_ACK:
@@ -380,10 +405,11 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	struct job *job = arg;
 	(void)fd;
 	(void)what;
-	if (job->ending)
-		return;
-	job_fail(job, JOB_EXIT_TIMEOUT, 0, "job exceeded --timeout %ld s; killing its ranks",
-		 job->opt->timeout_s);
+	/* Said even when an earlier cause decided the status: it explains the kill. */
+	output_flush_all(job->output);
+	cmpi_error("job exceeded --timeout %ld s; killing its ranks", job->opt->timeout_s);
+	decide(job, JOB_EXIT_TIMEOUT);
+	terminate(job);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -395,13 +421,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		kill_all(job, SIGKILL, 0);
 		return;
 	}
-	if (!job->ending) {
-		job->ending = true;
-		job->exit_code = 128 + (int)sig;
-	}
+	decide(job, 128 + (int)sig);
 	cmpi_error("caught SIG%s; forwarding it to the ranks%s", sigabbrev_np((int)sig),
 		   sig == SIGINT ? " (Ctrl-C again to kill them)" : "");
-	kill_all(job, (int)sig, sig == SIGTERM ? JOB_TERM_ESCALATE_MS : 0);
+	if (sig == SIGTERM)
+		terminate(job);
+	else
+		kill_all(job, (int)sig, 0);
 }
 
 /* ---- setup and teardown ---- */
@@ -431,8 +457,9 @@ static int job_setup(struct job *job)
 		return -1;
 	}
 	job->agents = calloc((size_t)job->nagents, sizeof *job->agents);
+	job->rank_exited = calloc((size_t)job->nranks, sizeof *job->rank_exited);
 	job->base = event_base_new();
-	if (!job->agents || !job->base) {
+	if (!job->agents || !job->rank_exited || !job->base) {
 		free(agent_path);
 		return -1;
 	}
@@ -500,6 +527,7 @@ static void job_teardown(struct job *job)
 	if (job->base)
 		event_base_free(job->base);
 	free(job->agents);
+	free(job->rank_exited);
 	free(job->cwd);
 }
 
@@ -508,11 +536,9 @@ int job_run(const struct cmpi_options *opt)
 	struct job job = {.opt = opt, .nranks = opt->nranks, .nagents = opt->nagents};
 
 	signal(SIGPIPE, SIG_IGN); /* a dead agent's socket must not kill the launcher */
-	if (job_setup(&job) < 0) {
-		job.exit_code = JOB_EXIT_ERROR;
-		job.ending = true;
-	}
-	if (job.agents_done < job.nagents && job.base && job.server)
+	if (job_setup(&job) < 0)
+		decide(&job, JOB_EXIT_ERROR);
+	else if (job.agents_done < job.nagents)
 		event_base_dispatch(job.base);
 	if (job.output)
 		output_flush_all(job.output);

@@ -225,9 +225,12 @@ case_timeout() {
 	check_no_leftovers
 }
 
-# Starts a job of 2 ranks in the background that writes rank PIDs; sets JOB_PID.
+# start_sleeping_job SCRIPT_PREFIX [OPTIONS...]: a job of 2 ranks on 2 agents in the
+# background; each rank runs SCRIPT_PREFIX, writes its PID, sleeps. Sets JOB_PID.
 start_sleeping_job() {
-	"$CMPIRUN" -v -n 2 --agents 2 sh -c "$1"' echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec sleep 60' \
+	local prefix=$1
+	shift
+	"$CMPIRUN" -v -n 2 --agents 2 "$@" sh -c "$prefix"' echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec sleep 60' \
 		>"$OUT" 2>"$ERR" </dev/null &
 	JOB_PID=$!
 	local i
@@ -251,6 +254,63 @@ case_sigint() {
 	expect_err "caught SIGINT"
 	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
 	check_no_leftovers
+}
+
+case_sigint_then_failure() {
+	local t0 t1
+	# A forwarded SIGINT the ranks ignore must not switch off --timeout.
+	start_sleeping_job "trap '' INT;" --timeout 2
+	t0=$(now_ms)
+	kill -INT "$JOB_PID"
+	wait "$JOB_PID"
+	RC=$?
+	t1=$(now_ms)
+	expect_rc 130
+	expect_err "job exceeded --timeout 2 s"
+	[ $((t1 - t0)) -lt 8000 ] || fail "--timeout ignored after SIGINT ($((t1 - t0)) ms)"
+	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
+	check_no_leftovers
+	# Rank 0 dies of the SIGINT, rank 1 ignores it: the job still ends.
+	rm -f "$WORK"/pid.*
+	start_sleeping_job '[ "$CMPI_RANK" = 1 ] && trap "" INT;'
+	t0=$(now_ms)
+	kill -INT "$JOB_PID"
+	wait "$JOB_PID"
+	RC=$?
+	t1=$(now_ms)
+	expect_rc 130
+	[ $((t1 - t0)) -lt 8000 ] || fail "rank 1 outlived rank 0's death ($((t1 - t0)) ms)"
+	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
+	check_no_leftovers
+}
+
+# A fake agent speaking the protocol by hand: HELLO for node 0 with the real
+# token, then the frames in $FAKE_FRAMES (printf escapes).
+make_fake_agent() {
+	cat >"$WORK/fake-agent" <<'FAKE'
+#!/usr/bin/env bash
+hostport=$2
+exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}"
+token=$(echo "$CMPI_AGENT_TOKEN" | sed 's/../\\x&/g')
+printf "\x01\x01\x00\x00\x00\x00\x00\x28${token}\x00\x00\x00\x00\x00\x00\x00\x01" >&3
+printf "$FAKE_FRAMES" >&3
+timeout 10 cat <&3 >/dev/null
+FAKE
+	chmod +x "$WORK/fake-agent"
+}
+
+case_duplicate_exit() {
+	# EXIT (version 1, type 5, 13 bytes): rank 0, pid 1, exited, status 0. BYE: type 7.
+	local exit0='\x01\x05\x00\x00\x00\x00\x00\x0d\x00\x00\x00\x00\x00\x00\x00\x01\x01\x00\x00\x00\x00'
+	local bye='\x01\x07\x00\x00\x00\x00\x00\x00'
+	make_fake_agent
+	FAKE_FRAMES="$exit0$exit0$bye" CMPI_AGENT="$WORK/fake-agent" run_job -n 2 true
+	expect_rc 1
+	expect_err "lost the agent of node 0: bad EXIT message"
+	# One EXIT for rank 0 only, then BYE: rank 1 never reported.
+	FAKE_FRAMES="$exit0$bye" CMPI_AGENT="$WORK/fake-agent" run_job -n 2 true
+	expect_rc 1
+	expect_err "finished before all its ranks did"
 }
 
 case_sigterm() {
