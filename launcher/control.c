@@ -18,6 +18,7 @@
 struct control_conn {
 	struct control_server *srv;
 	struct bufferevent *bev;
+	struct event *deadline; /* until the handshake is done */
 	struct control_conn *next, *prev;
 	bool accepted;   /* the token was right and ops->hello agreed */
 	bool in_dispatch;
@@ -46,6 +47,8 @@ static void conn_free(struct control_conn *c)
 		srv->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	if (c->deadline)
+		event_free(c->deadline);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -80,7 +83,8 @@ static bool handshake(struct control_conn *c, const struct cmpi_frame_header *hd
 	c->accepted = true;
 	c->srv->npending--;
 	/* An accepted agent may be quiet for as long as its ranks run. */
-	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	event_free(c->deadline);
+	c->deadline = NULL;
 	return true;
 }
 
@@ -138,12 +142,19 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct control_conn *c = arg;
 	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		conn_end(c, "no valid HELLO in time");
-	else if (what & BEV_EVENT_EOF)
+	if (what & BEV_EVENT_EOF)
 		conn_end(c, "connection closed");
 	else if (what & BEV_EVENT_ERROR)
 		conn_end(c, strerror(EVUTIL_SOCKET_ERROR()));
+}
+
+/* A fixed deadline from accept, not an idle timeout: a stranger trickling
+ * bytes must not hold a pending slot for longer either. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_end(arg, "no valid HELLO in time");
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
@@ -167,8 +178,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		return;
 	}
 	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		evutil_closesocket(fd);
+	c->deadline = evtimer_new(base, on_deadline, c);
+	if (!c->bev || !c->deadline) {
+		if (c->bev)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if (c->deadline)
+			event_free(c->deadline);
 		free(c);
 		return;
 	}
@@ -180,7 +197,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	srv->conns = c;
 	srv->npending++;
 	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
-	bufferevent_set_timeouts(c->bev, &deadline, NULL);
+	evtimer_add(c->deadline, &deadline);
 	bufferevent_enable(c->bev, EV_READ);
 }
 

@@ -378,6 +378,33 @@ case_silent_connection() {
 		fail "silent connection closed after $CLOSED_MS ms, expected about 5 s"
 }
 
+case_trickle_connection() {
+	# One byte a second of a plausible header: the 5 s limit is a deadline,
+	# not an idle timeout.
+	"$CMPIRUN" -v -n 1 sh -c 'sleep 9; echo done' >"$OUT" 2>"$ERR" </dev/null &
+	local job=$! port t0 closed i reader
+	port=$(control_port) || fail "no control port in the log"
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || fail "cannot connect to the control port"
+	t0=$(now_ms)
+	(timeout 15 cat <&3 >/dev/null; now_ms >"$WORK/closed") &
+	reader=$!
+	for i in 1 2 3 4 5 6 7 8; do
+		[ -s "$WORK/closed" ] && break
+		printf '\x01' >&3 2>/dev/null
+		sleep 1
+	done
+	wait "$reader"
+	exec 3<&-
+	closed=$(($(cat "$WORK/closed") - t0))
+	wait "$job"
+	RC=$?
+	expect_rc 0
+	[ "$(cat "$OUT")" = done ] || fail "the job was disturbed"
+	expect_err "rejected a control connection: no valid HELLO in time"
+	[ "$closed" -ge 4000 ] && [ "$closed" -lt 7000 ] ||
+		fail "trickling connection closed after $closed ms, expected about 5 s"
+}
+
 case_not_found() {
 	run_job -n 4 --agents 2 ./no-such-program
 	expect_rc 127
