@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +57,27 @@ static void signal_ranks(struct agent *a, int sig)
 	for (long i = 0; a->ranks && i < (long)a->job.nranks; i++)
 		if (a->ranks[i].pid > 0)
 			killpg(a->ranks[i].pid, sig);
+}
+
+/* The agent is a child subreaper: whatever a rank started and left behind,
+ * even in a session of its own, becomes our child when its parent dies.
+ * Kill and reap all of them (they are ours by PID). */
+static void kill_leftovers(void)
+{
+	char path[64], line[4096];
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fscanf(f, "%4095s", line) == 1) {
+		long pid;
+		if (cmpi_parse_long(line, 1, INT_MAX, &pid) < 0)
+			continue;
+		cmpi_debug("killing pid %ld, left behind by a rank", pid);
+		kill((pid_t)pid, SIGKILL);
+		waitpid((pid_t)pid, NULL, 0);
+	}
+	fclose(f);
 }
 
 static void finish(struct agent *a, int code)
@@ -179,6 +203,7 @@ static void send_exit(struct agent *a, long rank, pid_t pid, int how, int code)
 				  .code = (uint32_t)code};
 	cmpi_msg_exit_write(ctl_out(a), &m);
 	if (--a->nlive == 0) {
+		kill_leftovers();
 		cmpi_msg_bye_write(ctl_out(a));
 		a->bye_sent = true;
 		cmpi_debug("all ranks done; said BYE");
@@ -260,7 +285,7 @@ static void start_ranks(struct agent *a)
 		r->out_fd = r->err_fd = -1;
 		char **envp = rank_environment(environ, job, r->rank);
 		if (!envp) {
-			send_exit(a, r->rank, 0, CMPI_EXIT_EXEC_FAILED, ENOMEM);
+			send_exit(a, r->rank, 0, CMPI_EXIT_SPAWN_FAILED, ENOMEM);
 			continue;
 		}
 		int in_fd = r->rank == 0 ? stdin_pipe[0] : -1;
@@ -371,6 +396,7 @@ static void on_ctl_event(struct bufferevent *bev, short what, void *arg)
 		return finish(a, 0);
 	cmpi_debug("launcher gone; killing the ranks");
 	signal_ranks(a, SIGKILL);
+	kill_leftovers();
 	finish(a, 1);
 }
 
@@ -409,6 +435,7 @@ int agent_run(int ctl_fd, long node, const uint8_t token[CMPI_TOKEN_SIZE])
 	struct cmpi_msg_hello hello = {.node = (uint32_t)node, .pid = (uint32_t)getpid()};
 
 	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	memcpy(hello.token, token, CMPI_TOKEN_SIZE);
 	a.base = event_base_new();
 	if (!a.base)

@@ -92,7 +92,7 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 		stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (stdin_fd < 0 || dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
-		child_fail(report_fd, CMPI_EXIT_EXEC_FAILED);
+		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
 	cmpi_reset_signals();
 	if (chdir(job->cwd) < 0)
 		child_fail(report_fd, CMPI_EXIT_CHDIR_FAILED);
@@ -109,7 +109,7 @@ int rank_spawn(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp,
 	pid_t agent = getpid();
 	int rc = -1;
 
-	*how = CMPI_EXIT_EXEC_FAILED;
+	*how = CMPI_EXIT_SPAWN_FAILED;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 	    pipe2(report, O_CLOEXEC) < 0) {
 		*err = errno;

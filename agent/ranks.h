@@ -24,9 +24,9 @@ struct rank_proc {
 char **rank_environment(char *const *base, const struct cmpi_msg_job *job, long rank);
 
 /* Forks and execs the rank with stdin from stdin_fd (-1: /dev/null). Returns 0
- * when the program is running, or -1 with *how (CMPI_EXIT_EXEC_FAILED or
- * CMPI_EXIT_CHDIR_FAILED) and *err (the errno) when it could not start; the
- * failed child is already reaped then. */
+ * when the program is running, or -1 with *how (CMPI_EXIT_EXEC_FAILED,
+ * CMPI_EXIT_CHDIR_FAILED or CMPI_EXIT_SPAWN_FAILED) and *err (the errno) when
+ * it could not start; the failed child is already reaped then. */
 int rank_spawn(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp, int stdin_fd,
 	       int *how, int *err);
 

@@ -290,6 +290,10 @@ static void rank_exited(struct job *job, struct agent_slot *slot, const struct c
 		job_fail(job, JOB_EXIT_CANNOT_EXECUTE, 0, "cannot execute '%s': %s",
 			 job->opt->argv[0], strerror((int)m->code));
 		break;
+	case CMPI_EXIT_SPAWN_FAILED:
+		job_fail(job, JOB_EXIT_ERROR, 0, "rank %ld on node %ld could not be started: %s",
+			 rank, slot->node, strerror((int)m->code));
+		break;
 	case CMPI_EXIT_CHDIR_FAILED:
 		job_fail(job, JOB_EXIT_ERROR, 0, "rank %ld on node %ld cannot enter '%s': %s",
 			 rank, slot->node, job->cwd, strerror((int)m->code));

@@ -46,6 +46,7 @@ enum cmpi_exit_how {
 	CMPI_EXIT_SIGNALED,        /* code = signal number */
 	CMPI_EXIT_EXEC_FAILED,     /* code = errno of execvp */
 	CMPI_EXIT_CHDIR_FAILED,    /* code = errno of chdir */
+	CMPI_EXIT_SPAWN_FAILED,    /* code = errno of pipe, fork or dup2: a resource limit */
 	CMPI_EXIT_HOW_END
 };
 

@@ -121,6 +121,16 @@ case_kill_on_failure() {
 	check_no_leftovers
 }
 
+case_escaped_descendant() {
+	# A rank starts a daemon in a session of its own and exits: the job ends
+	# and the daemon goes with it.
+	run_job -n 2 --agents 2 sh -c 'setsid sleep 37 >/dev/null 2>&1 </dev/null & echo $! > '"$WORK"'/daemon.$CMPI_RANK; echo started'
+	expect_rc 0
+	[ "$(grep -c started "$OUT")" -eq 2 ] || fail "ranks did not run"
+	wait_gone 5 $(cat "$WORK"/daemon.*) || fail "a rank's daemon outlived the job"
+	check_no_leftovers
+}
+
 case_stdin_rank0() {
 	printf 'line one\nline two\n' | "$CMPIRUN" -n 3 --agents 2 sh -c \
 		'if [ "$CMPI_RANK" = 0 ]; then cat; else n=$(cat | wc -c); echo "rank $CMPI_RANK read $n"; fi' \
@@ -424,6 +434,16 @@ case_not_executable() {
 	run_job -n 2 "$WORK"
 	expect_rc 127
 	expect_err "cannot execute '$WORK': Permission denied"
+	check_no_leftovers
+}
+
+case_spawn_failure() {
+	# Out of descriptors: a launcher error (1), not "cannot execute" (127).
+	(ulimit -n 20 && exec "$CMPIRUN" -v -n 8 true) >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+	expect_rc 1
+	grep -qE '^cmpirun: rank [0-9]+ on node 0 could not be started: Too many open files$' "$ERR" ||
+		fail "no line saying why the rank could not start"
 	check_no_leftovers
 }
 
