@@ -214,9 +214,11 @@ static void send_exit(struct agent *a, long rank, pid_t pid, int how, int code)
 static void drain_and_close(struct agent *a, struct rank_proc *r)
 {
 	for (int stream = CMPI_STREAM_STDOUT; stream <= CMPI_STREAM_STDERR; stream++) {
-		ssize_t n = 1;
-		while (stream_fd(r, stream) >= 0 && (n > 0 || errno == EINTR))
-			n = forward_once(a, r, stream);
+		while (stream_fd(r, stream) >= 0) {
+			ssize_t n = forward_once(a, r, stream);
+			if (n == 0 || (n < 0 && errno != EINTR))
+				break; /* EOF, or nothing more for now (EAGAIN) */
+		}
 		close_stream(r, stream);
 	}
 }

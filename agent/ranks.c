@@ -93,7 +93,6 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 	if (stdin_fd < 0 || dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
-	cmpi_reset_signals();
 	if (chdir(job->cwd) < 0)
 		child_fail(report_fd, CMPI_EXIT_CHDIR_FAILED);
 	environ = envp; /* execvp searches the rank's PATH, not the agent's */
@@ -115,7 +114,7 @@ int rank_spawn(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp,
 		*err = errno;
 		goto out;
 	}
-	pid_t pid = fork();
+	pid_t pid = cmpi_fork();
 	if (pid < 0) {
 		*err = errno;
 		goto out;

@@ -167,13 +167,24 @@ int cmpi_set_cloexec(int fd)
 	return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
-void cmpi_reset_signals(void)
+pid_t cmpi_fork(void)
 {
-	sigset_t none;
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP and gaps */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP and gaps */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		return 0;
+	}
+	int saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
 }
 
 int cmpi_parse_long(const char *s, long min, long max, long *out)

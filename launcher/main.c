@@ -7,6 +7,8 @@
 #include "job.h"
 #include "options.h"
 
+static const char usage_line[] = "Usage: cmpirun [options] program [args...]  (see cmpirun --help)\n";
+
 int main(int argc, char **argv)
 {
 	struct cmpi_options opt;
@@ -22,7 +24,7 @@ int main(int argc, char **argv)
 		return 0;
 	case CMPI_OPTIONS_ERROR:
 		cmpi_error("%s", err);
-		fprintf(stderr, "Usage: cmpirun [options] program [args...]  (see cmpirun --help)\n");
+		fprintf(stderr, "%s", usage_line);
 		return JOB_EXIT_USAGE;
 	case CMPI_OPTIONS_RUN:
 		break;
@@ -33,6 +35,7 @@ int main(int argc, char **argv)
 		if (opt.nagents > opt.nranks) {
 			cmpi_error("--agents %ld is more than the %ld ranks (one per CPU); give -n",
 				   opt.nagents, opt.nranks);
+			fprintf(stderr, "%s", usage_line);
 			return JOB_EXIT_USAGE;
 		}
 	}

@@ -76,14 +76,13 @@ static int local_start_agent(struct runtime *rt, long node, const char *addr, in
 	char *argv[] = {"cmpi-agent", "--connect", connect, "--node", node_s,
 			cmpi_verbose() ? "--verbose" : NULL, NULL};
 
-	pid_t pid = fork();
+	pid_t pid = cmpi_fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		/* Its own process group: Ctrl-C on the terminal reaches cmpirun only,
 		 * which forwards it to the ranks as the user asked. */
 		setpgid(0, 0);
-		cmpi_reset_signals();
 		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);

@@ -32,9 +32,11 @@ int cmpi_write_all(int fd, const void *buf, size_t len);
 int cmpi_set_nonblocking(int fd);
 int cmpi_set_cloexec(int fd);
 
-/* Puts signal dispositions and mask back to defaults: for a child before exec,
- * since ignored signals (SIGPIPE) survive exec. */
-void cmpi_reset_signals(void);
+/* fork(2) for a child that will exec: signals are blocked across the fork, and
+ * the child starts with default dispositions and an empty mask, so no signal
+ * reaches the parent's handlers (libevent's) in the child, and ignored
+ * signals (SIGPIPE) do not survive the exec. */
+pid_t cmpi_fork(void);
 
 /* Parses a whole decimal integer in [min, max]; 0 or -1. */
 int cmpi_parse_long(const char *s, long min, long max, long *out);

@@ -450,7 +450,7 @@ case_spawn_failure() {
 case_bad_options() {
 	local args
 	for args in "-n 0 true" "-n -2 true" "-n abc true" "-n 2x true" "--agents 0 true" \
-		"-n 2 --agents 3 true" "--bogus true" "-n 2" "" "--timeout soon true"; do
+		"-n 2 --agents 3 true" "--agents 65536 true" "--bogus true" "-n 2" "" "--timeout soon true"; do
 		# shellcheck disable=SC2086
 		"$CMPIRUN" $args >"$OUT" 2>"$ERR" </dev/null
 		RC=$?
