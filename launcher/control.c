@@ -34,6 +34,7 @@ struct control_server {
 	struct control_conn *conns;
 	int npending;
 	int port;
+	bool reads_paused;
 };
 
 static void conn_free(struct control_conn *c)
@@ -82,6 +83,8 @@ static bool handshake(struct control_conn *c, const struct cmpi_frame_header *hd
 	}
 	c->accepted = true;
 	c->srv->npending--;
+	if (c->srv->reads_paused)
+		bufferevent_disable(c->bev, EV_READ);
 	/* An accepted agent may be quiet for as long as its ranks run. */
 	event_free(c->deadline);
 	c->deadline = NULL;
@@ -246,6 +249,19 @@ void control_server_free(struct control_server *srv)
 int control_server_port(const struct control_server *srv)
 {
 	return srv->port;
+}
+
+void control_server_pause_reads(struct control_server *srv, bool pause)
+{
+	srv->reads_paused = pause;
+	for (struct control_conn *c = srv->conns; c; c = c->next) {
+		if (!c->accepted)
+			continue;
+		if (pause)
+			bufferevent_disable(c->bev, EV_READ);
+		else
+			bufferevent_enable(c->bev, EV_READ);
+	}
 }
 
 struct evbuffer *control_conn_output(struct control_conn *conn)

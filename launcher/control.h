@@ -2,6 +2,7 @@
 #ifndef CMPI_CONTROL_H
 #define CMPI_CONTROL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cmpi/frame.h"
@@ -35,6 +36,10 @@ struct control_server *control_server_create(struct event_base *base,
 					     const struct control_ops *ops, void *ctx);
 void control_server_free(struct control_server *srv);
 int control_server_port(const struct control_server *srv);
+
+/* Stops (or resumes) reading from every accepted agent, so that TCP pushes back
+ * on agents while our own output cannot keep up. Handshakes go on. */
+void control_server_pause_reads(struct control_server *srv, bool pause);
 
 struct evbuffer *control_conn_output(struct control_conn *conn);
 void control_conn_set_data(struct control_conn *conn, void *data);

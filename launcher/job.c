@@ -75,12 +75,20 @@ static bool decide(struct job *job, int code)
 	return true;
 }
 
+/* The job is being killed: a reader of our output that does not keep up (or
+ * is stuck) must not keep us from seeing the ranks end. */
+static void stop_waiting_for_our_reader(struct job *job)
+{
+	output_discard_excess(job->output);
+}
+
 /* SIGTERM to every rank, SIGKILL to what is left a little later; once. */
 static void terminate(struct job *job)
 {
 	if (job->terminating)
 		return;
 	job->terminating = true;
+	stop_waiting_for_our_reader(job);
 	if (job->ev_grace)
 		evtimer_del(job->ev_grace);
 	kill_all(job, SIGTERM, JOB_TERM_ESCALATE_MS);
@@ -426,12 +434,22 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	decide(job, 128 + (int)sig);
+	stop_waiting_for_our_reader(job);
 	cmpi_error("caught SIG%s; forwarding it to the ranks%s", sigabbrev_np((int)sig),
 		   sig == SIGINT ? " (Ctrl-C again to kill them)" : "");
 	if (sig == SIGTERM)
 		terminate(job);
 	else
 		kill_all(job, (int)sig, 0);
+}
+
+/* Our stdout or stderr is slow: stop reading agents, which stop reading
+ * their ranks, which block in write. */
+static void on_output_backlog(void *ctx, bool over)
+{
+	struct job *job = ctx;
+	cmpi_debug("output backlog %s", over ? "high: pausing agents" : "low: resuming agents");
+	control_server_pause_reads(job->server, over);
 }
 
 /* ---- setup and teardown ---- */
@@ -473,7 +491,7 @@ static int job_setup(struct job *job)
 				&job->agents[i].nranks);
 	}
 	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
-				    STDERR_FILENO);
+				    STDERR_FILENO, on_output_backlog, job);
 	job->server = control_server_create(job->base, job->token, &control_ops, job);
 	job->runtime = runtime_local_create(job->base, agent_path, job->nagents, on_agent_exited,
 					    job);
@@ -527,6 +545,12 @@ static void job_teardown(struct job *job)
 		job->runtime->ops->finish(job->runtime, 3000);
 		job->runtime->ops->destroy(job->runtime);
 	}
+	/* Nothing of the job runs any more; what is left is output our reader has
+	 * not taken yet. Wait for it, but let a signal end the wait. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (job->output)
+		output_finish(job->output);
 	output_free(job->output);
 	if (job->base)
 		event_base_free(job->base);
@@ -544,8 +568,6 @@ int job_run(const struct cmpi_options *opt)
 		decide(&job, JOB_EXIT_ERROR);
 	else if (job.agents_done < job.nagents)
 		event_base_dispatch(job.base);
-	if (job.output)
-		output_flush_all(job.output);
 	job_teardown(&job);
 	cmpi_debug("job %s ended with status %d", job.jobid, job.exit_code);
 	return job.exit_code;

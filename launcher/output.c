@@ -1,4 +1,5 @@
-/* output.c - line assembly per rank and stream, so no two ranks' bytes share a line. */
+/* output.c - line assembly per rank and stream, so no two ranks' bytes share a line, and
+ * writing to our stdout/stderr without ever blocking the event loop. */
 #include "output.h"
 
 #include <errno.h>
@@ -7,9 +8,11 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include "cmpi/msg.h"
+#include "cmpi/util.h"
 
 struct rank_stream {
 	struct evbuffer *pending; /* bytes after the last newline written */
@@ -17,17 +20,32 @@ struct rank_stream {
 	struct timeval last;      /* when bytes last arrived */
 };
 
+/* One of our own output fds. It stays blocking (it is shared with the shell),
+ * so we write only when poll says there is room, at most `chunk` bytes: a
+ * pipe that polls writable takes PIPE_BUF bytes without blocking. */
+struct sink {
+	int fd;
+	size_t chunk;
+	struct evbuffer *queue;
+	struct event *writable;
+};
+
 struct output {
 	struct event_base *base;
 	long nranks;
 	bool tag;
-	int fd[2];
+	struct sink sink[2];         /* stdout, stderr */
 	struct rank_stream *streams; /* [rank * 2 + stream index] */
-	struct evbuffer *batch;      /* lines ready for one write */
 	struct event *partial_timer;
+	output_backlog_f backlog;
+	void *ctx;
+	bool over;                   /* told the producer to pause */
+	bool discard;
+	size_t dropped;
 };
 
 static void on_partial_timer(evutil_socket_t fd, short what, void *arg);
+static void on_writable(evutil_socket_t fd, short what, void *arg);
 
 static void arm_partial_timer(struct output *out)
 {
@@ -35,8 +53,73 @@ static void arm_partial_timer(struct output *out)
 	evtimer_add(out->partial_timer, &tv);
 }
 
+static size_t backlog(const struct output *out)
+{
+	return evbuffer_get_length(out->sink[0].queue) + evbuffer_get_length(out->sink[1].queue);
+}
+
+static void update_backlog(struct output *out)
+{
+	size_t n = backlog(out);
+	if (!out->over && !out->discard && n > OUTPUT_HIGH_WATER) {
+		out->over = true;
+		out->backlog(out->ctx, true);
+	} else if (out->over && (n < OUTPUT_LOW_WATER || out->discard)) {
+		out->over = false;
+		/* The ranks were silent because we paused them: their unfinished
+		 * lines count as fresh, not as quiet. */
+		struct timeval now;
+		event_base_gettimeofday_cached(out->base, &now);
+		for (long i = 0; i < out->nranks * 2; i++)
+			out->streams[i].last = now;
+		out->backlog(out->ctx, false);
+	}
+}
+
+/* Writes what the reader takes now; the rest waits for a writable event. */
+static void sink_flush(struct output *out, struct sink *s)
+{
+	while (evbuffer_get_length(s->queue) > 0) {
+		struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		if (p.revents & (POLLERR | POLLNVAL)) {
+			evbuffer_drain(s->queue, evbuffer_get_length(s->queue)); /* reader gone */
+			break;
+		}
+		int n = evbuffer_write_atmost(s->queue, s->fd, (ev_ssize_t)s->chunk);
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			evbuffer_drain(s->queue, evbuffer_get_length(s->queue)); /* EPIPE: gone */
+		if (n < 0 && errno == EAGAIN)
+			break;
+	}
+	if (evbuffer_get_length(s->queue) > 0)
+		event_add(s->writable, NULL);
+	else
+		event_del(s->writable);
+	update_backlog(out);
+}
+
+static void on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct output *out = arg;
+	(void)what;
+	sink_flush(out, &out->sink[fd == out->sink[0].fd ? 0 : 1]);
+}
+
+static int sink_init(struct output *out, struct sink *s, int fd)
+{
+	struct stat st;
+	s->fd = fd;
+	/* A regular file never makes a write wait; a pipe or terminal might. */
+	s->chunk = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (1u << 20) : 4096;
+	s->queue = evbuffer_new();
+	s->writable = event_new(out->base, fd, EV_WRITE | EV_PERSIST, on_writable, out);
+	return s->queue && s->writable ? 0 : -1;
+}
+
 struct output *output_create(struct event_base *base, long nranks, bool tag, int out_fd,
-			     int err_fd)
+			     int err_fd, output_backlog_f backlog_cb, void *ctx)
 {
 	struct output *out = calloc(1, sizeof *out);
 	if (!out)
@@ -44,12 +127,12 @@ struct output *output_create(struct event_base *base, long nranks, bool tag, int
 	out->base = base;
 	out->nranks = nranks;
 	out->tag = tag;
-	out->fd[0] = out_fd;
-	out->fd[1] = err_fd;
+	out->backlog = backlog_cb;
+	out->ctx = ctx;
 	out->streams = calloc((size_t)nranks * 2, sizeof *out->streams);
-	out->batch = evbuffer_new();
 	out->partial_timer = evtimer_new(base, on_partial_timer, out);
-	if (!out->streams || !out->batch || !out->partial_timer) {
+	if (!out->streams || !out->partial_timer || sink_init(out, &out->sink[0], out_fd) < 0 ||
+	    sink_init(out, &out->sink[1], err_fd) < 0) {
 		output_free(out);
 		return NULL;
 	}
@@ -64,39 +147,23 @@ void output_free(struct output *out)
 		if (out->streams[i].pending)
 			evbuffer_free(out->streams[i].pending);
 	free(out->streams);
-	if (out->batch)
-		evbuffer_free(out->batch);
+	for (int i = 0; i < 2; i++) {
+		if (out->sink[i].queue)
+			evbuffer_free(out->sink[i].queue);
+		if (out->sink[i].writable)
+			event_free(out->sink[i].writable);
+	}
 	if (out->partial_timer)
 		event_free(out->partial_timer);
 	free(out);
 }
 
-/* Blocking write of the whole batch. Our stdout may have been left
- * non-blocking by whoever shares it, so EAGAIN waits for room. A closed
- * stdout (EPIPE) drops the output: the job itself goes on. */
-static void write_batch(struct output *out, int fd)
-{
-	while (evbuffer_get_length(out->batch) > 0) {
-		int n = evbuffer_write(out->batch, fd);
-		if (n >= 0)
-			continue;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			struct pollfd p = {.fd = fd, .events = POLLOUT};
-			poll(&p, 1, -1);
-			continue;
-		}
-		evbuffer_drain(out->batch, evbuffer_get_length(out->batch));
-	}
-}
-
-static void add_piece(struct output *out, long rank, struct rank_stream *rs, size_t len,
-		      bool ends_line)
+static void add_piece(struct output *out, long rank, struct rank_stream *rs, struct sink *s,
+		      size_t len, bool ends_line)
 {
 	if (out->tag && !rs->midline)
-		evbuffer_add_printf(out->batch, "[%ld] ", rank);
-	evbuffer_remove_buffer(rs->pending, out->batch, len);
+		evbuffer_add_printf(s->queue, "[%ld] ", rank);
+	evbuffer_remove_buffer(rs->pending, s->queue, len);
 	rs->midline = !ends_line;
 }
 
@@ -104,7 +171,12 @@ void output_write(struct output *out, long rank, int stream, const uint8_t *data
 {
 	int si = stream == CMPI_STREAM_STDERR;
 	struct rank_stream *rs = &out->streams[rank * 2 + si];
+	struct sink *s = &out->sink[si];
 
+	if (out->discard && backlog(out) > OUTPUT_HIGH_WATER) {
+		out->dropped += len;
+		return;
+	}
 	if (!rs->pending && !(rs->pending = evbuffer_new()))
 		return;
 	evbuffer_add(rs->pending, data, len);
@@ -113,24 +185,29 @@ void output_write(struct output *out, long rank, int stream, const uint8_t *data
 		struct evbuffer_ptr eol = evbuffer_search(rs->pending, "\n", 1, NULL);
 		if (eol.pos < 0)
 			break;
-		add_piece(out, rank, rs, (size_t)eol.pos + 1, true);
+		add_piece(out, rank, rs, s, (size_t)eol.pos + 1, true);
 	}
 	if (evbuffer_get_length(rs->pending) >= OUTPUT_MAX_LINE)
-		add_piece(out, rank, rs, evbuffer_get_length(rs->pending), false);
-	write_batch(out, out->fd[si]);
+		add_piece(out, rank, rs, s, evbuffer_get_length(rs->pending), false);
+	sink_flush(out, s);
 	if (evbuffer_get_length(rs->pending) > 0 && !evtimer_pending(out->partial_timer, NULL))
 		arm_partial_timer(out);
 }
 
+static void flush_partial(struct output *out, long index)
+{
+	struct rank_stream *rs = &out->streams[index];
+	if (!rs->pending || evbuffer_get_length(rs->pending) == 0)
+		return;
+	add_piece(out, index / 2, rs, &out->sink[index % 2], evbuffer_get_length(rs->pending),
+		  false);
+	sink_flush(out, &out->sink[index % 2]);
+}
+
 void output_flush_rank(struct output *out, long rank)
 {
-	for (int si = 0; si < 2; si++) {
-		struct rank_stream *rs = &out->streams[rank * 2 + si];
-		if (rs->pending && evbuffer_get_length(rs->pending) > 0) {
-			add_piece(out, rank, rs, evbuffer_get_length(rs->pending), false);
-			write_batch(out, out->fd[si]);
-		}
-	}
+	flush_partial(out, rank * 2);
+	flush_partial(out, rank * 2 + 1);
 }
 
 void output_flush_all(struct output *out)
@@ -155,13 +232,39 @@ static void on_partial_timer(evutil_socket_t fd, short what, void *arg)
 		if (!rs->pending || evbuffer_get_length(rs->pending) == 0)
 			continue;
 		timersub(&now, &rs->last, &since);
-		if (!timercmp(&since, &quiet, >=)) {
+		if (!out->over && timercmp(&since, &quiet, >=))
+			flush_partial(out, i);
+		else
 			waiting = true;
-			continue;
-		}
-		add_piece(out, i / 2, rs, evbuffer_get_length(rs->pending), false);
-		write_batch(out, out->fd[i % 2]);
 	}
 	if (waiting)
 		arm_partial_timer(out);
+}
+
+void output_discard_excess(struct output *out)
+{
+	out->discard = true;
+	update_backlog(out);
+}
+
+void output_finish(struct output *out)
+{
+	output_flush_all(out);
+	for (int i = 0; i < 2; i++) {
+		struct sink *s = &out->sink[i];
+		event_del(s->writable);
+		while (evbuffer_get_length(s->queue) > 0) {
+			int n = evbuffer_write(s->queue, s->fd);
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				break; /* the reader is gone */
+			if (n < 0 && errno == EAGAIN) {
+				struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+				poll(&p, 1, -1);
+			}
+		}
+	}
+	if (out->dropped > 0)
+		cmpi_error("dropped %zu bytes of the ranks' output while the job was killed: "
+			   "nothing was reading cmpirun's output",
+			   out->dropped);
 }

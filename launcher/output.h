@@ -14,14 +14,29 @@ struct output;
 #define OUTPUT_PARTIAL_FLUSH_MS 100
 /* A line longer than this is written in pieces rather than held. */
 #define OUTPUT_MAX_LINE (64u * 1024)
+/* Output waiting for a slow reader of our stdout/stderr: above the high mark
+ * the producer is told to pause, below the low mark to go on. */
+#define OUTPUT_HIGH_WATER (8u << 20)
+#define OUTPUT_LOW_WATER (1u << 20)
+
+/* Called when the backlog crosses the high mark (over = true) or drops back
+ * under the low mark (over = false). */
+typedef void (*output_backlog_f)(void *ctx, bool over);
 
 struct output *output_create(struct event_base *base, long nranks, bool tag, int out_fd,
-			     int err_fd);
+			     int err_fd, output_backlog_f backlog, void *ctx);
 void output_free(struct output *out);
-/* stream is CMPI_STREAM_STDOUT or CMPI_STREAM_STDERR. */
+/* stream is CMPI_STREAM_STDOUT or CMPI_STREAM_STDERR. Never blocks: what the
+ * reader cannot take yet waits in memory and goes out when it can. */
 void output_write(struct output *out, long rank, int stream, const uint8_t *data, size_t len);
 /* Writes whatever the rank left without a newline (it has exited). */
 void output_flush_rank(struct output *out, long rank);
 void output_flush_all(struct output *out);
+/* The job is being killed: stop holding the producer back; output beyond the
+ * high mark is dropped (and counted) instead. */
+void output_discard_excess(struct output *out);
+/* At the end: writes everything still waiting, blocking as long as it takes,
+ * and says how much was dropped, if anything. */
+void output_finish(struct output *out);
 
 #endif

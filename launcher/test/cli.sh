@@ -193,6 +193,45 @@ case_tag_output() {
 	grep -qx '\[1\] err 1' "$ERR" || fail "stderr not tagged"
 }
 
+case_blocked_stdout() {
+	# Nothing reads cmpirun's stdout: --timeout must still kill the ranks.
+	mkfifo "$WORK/fifo"
+	exec 4<>"$WORK/fifo" # holds the fifo open, never reads
+	"$CMPIRUN" -v -n 2 --agents 2 --timeout 2 sh -c 'echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec yes' \
+		>"$WORK/fifo" 2>"$ERR" </dev/null &
+	local job=$! i reader
+	for i in $(seq 1 100); do
+		[ -s "$WORK/pid.0" ] && [ -s "$WORK/pid.1" ] && break
+		sleep 0.05
+	done
+	wait_gone 12 $(cat "$WORK"/pid.*) || fail "ranks outlived --timeout while stdout was blocked"
+	check_no_leftovers
+	# cmpirun now waits for its reader; give it one.
+	cat <&4 >/dev/null &
+	reader=$!
+	wait "$job"
+	RC=$?
+	kill "$reader"
+	exec 4<&-
+	expect_rc 124
+	expect_err "job exceeded --timeout 2 s"
+	expect_err "output backlog high: pausing agents"
+}
+
+case_slow_reader() {
+	# A reader that starts late: cmpirun pauses the agents, then delivers every byte.
+	"$CMPIRUN" -v -n 2 --agents 2 sh -c 'seq -f "rank $CMPI_RANK %07.0f" 1 1000000' 2>"$ERR" </dev/null |
+		{ sleep 2; cat; } >"$OUT"
+	RC=${PIPESTATUS[0]}
+	expect_rc 0
+	[ "$(wc -l <"$OUT")" -eq 2000000 ] || fail "lines lost: $(wc -l <"$OUT")"
+	[ "$(grep -c '^rank 0 [0-9]*$' "$OUT")" -eq 1000000 ] &&
+		[ "$(grep -c '^rank 1 [0-9]*$' "$OUT")" -eq 1000000 ] || fail "lines mangled or lost"
+	expect_err "output backlog high: pausing agents"
+	expect_err "output backlog low: resuming agents"
+	check_no_leftovers
+}
+
 case_partial_line() {
 	"$CMPIRUN" -n 1 sh -c 'printf "prompt> "; sleep 3; echo done' >"$OUT" 2>"$ERR" </dev/null &
 	local pid=$! i
