@@ -154,11 +154,16 @@ case_stdin_file() {
 case_stdin_flow_control() {
 	# Rank 0 does not read while `yes` writes as fast as it can: memory must stay bounded.
 	yes | "$CMPIRUN" -v -n 1 sh -c 'sleep 2; echo slept' >"$OUT" 2>"$ERR" &
-	local job=$! agent rss_agent rss_launcher
-	sleep 1.5
+	local job=$! agent rss_agent=0 rss_launcher=0 i a l
+	sleep 0.3
 	agent=$(sed -n 's/.*started agent 0 (pid \([0-9]*\)).*/\1/p' "$ERR")
-	rss_agent=$(awk '/^VmRSS/ {print $2}' "/proc/$agent/status")
-	rss_launcher=$(awk '/^VmRSS/ {print $2}' "/proc/$job/status")
+	for i in 1 2 3 4 5; do # the peak of a few samples while the job runs
+		sleep 0.25
+		a=$(awk '/^VmRSS/ {print $2}' "/proc/$agent/status" 2>/dev/null || echo 0)
+		l=$(awk '/^VmRSS/ {print $2}' "/proc/$job/status" 2>/dev/null || echo 0)
+		[ "${a:-0}" -gt "$rss_agent" ] && rss_agent=$a
+		[ "${l:-0}" -gt "$rss_launcher" ] && rss_launcher=$l
+	done
 	wait "$job"
 	RC=$?
 	expect_rc 0
