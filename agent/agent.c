@@ -173,7 +173,8 @@ static void on_stdin_writable(evutil_socket_t fd, short what, void *arg)
 	} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 		/* Rank 0 closed its stdin: drop what is queued and stop the sender. */
 		stdin_ack(a, evbuffer_get_length(a->stdin_buf), true);
-		return stdin_close(a);
+		stdin_close(a);
+		return;
 	}
 	if (evbuffer_get_length(a->stdin_buf) > 0)
 		return;
@@ -266,7 +267,8 @@ static void start_ranks(struct agent *a)
 	a->ranks = calloc(job->nranks ? job->nranks : 1, sizeof *a->ranks);
 	if (!a->ranks) {
 		cmpi_error("out of memory");
-		return finish(a, 1);
+		finish(a, 1);
+		return;
 	}
 	a->nlive = job->nranks;
 	if (job->nranks == 0) {
@@ -372,7 +374,8 @@ static void on_ctl_read(struct bufferevent *bev, void *arg)
 				   st != CMPI_FRAME_OK ? cmpi_frame_status_string(st)
 						       : cmpi_msg_type_name(hdr.type));
 			signal_ranks(a, SIGKILL);
-			return finish(a, 1);
+			finish(a, 1);
+			return;
 		}
 		evbuffer_drain(in, CMPI_FRAME_HEADER_SIZE + (size_t)hdr.length);
 	}
@@ -394,8 +397,10 @@ static void on_ctl_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
-	if (a->bye_sent)
-		return finish(a, 0);
+	if (a->bye_sent) {
+		finish(a, 0);
+		return;
+	}
 	cmpi_debug("launcher gone; killing the ranks");
 	signal_ranks(a, SIGKILL);
 	kill_leftovers();

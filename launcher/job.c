@@ -325,26 +325,31 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 	struct cmpi_msg_stdio io;
 	struct cmpi_msg_exit ex;
 	struct cmpi_msg_stdin_ack ack;
+	const char *bad = NULL;
 
 	switch (hdr->type) {
 	case CMPI_MSG_STDIO:
 		if (cmpi_msg_stdio_read(payload, hdr->length, &io) < 0 ||
 		    io.rank < slot->first_rank || io.rank >= slot->first_rank + slot->nranks)
-			return protocol_error(job, slot, conn, "bad STDIO message");
-		output_write(job->output, io.rank, io.stream, io.data, io.len);
+			bad = "bad STDIO message";
+		else
+			output_write(job->output, io.rank, io.stream, io.data, io.len);
 		break;
 	case CMPI_MSG_EXIT:
 		if (cmpi_msg_exit_read(payload, hdr->length, &ex) < 0 ||
 		    ex.rank < slot->first_rank || ex.rank >= slot->first_rank + slot->nranks ||
-		    job->rank_exited[ex.rank])
-			return protocol_error(job, slot, conn, "bad EXIT message");
+		    job->rank_exited[ex.rank]) {
+			bad = "bad EXIT message";
+			break;
+		}
 		job->rank_exited[ex.rank] = true;
 		rank_exited(job, slot, &ex);
 		break;
 	case CMPI_MSG_STDIN_ACK:
 		if (slot->first_rank != 0 || cmpi_msg_stdin_ack_read(payload, hdr->length, &ack) < 0)
-			return protocol_error(job, slot, conn, "bad STDIN_ACK message");
-		stdin_acked(job, &ack);
+			bad = "bad STDIN_ACK message";
+		else
+			stdin_acked(job, &ack);
 		break;
 	case CMPI_MSG_BYE:
 		cmpi_debug("agent %ld finished", slot->node);
@@ -355,8 +360,10 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 		agent_done(job, slot);
 		break;
 	default:
-		protocol_error(job, slot, conn, "unexpected message");
+		bad = "unexpected message";
 	}
+	if (bad)
+		protocol_error(job, slot, conn, bad);
 }
 
 static void on_closed(void *ctx, struct control_conn *conn, const char *why)

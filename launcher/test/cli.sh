@@ -60,6 +60,12 @@ check_no_leftovers() {
 	return 0
 }
 
+# The ranks that wrote $WORK/pid.* are gone, and so is everything else of the job.
+expect_ranks_gone() {
+	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
+	check_no_leftovers
+}
+
 case_four_ranks_two_agents() {
 	run_job -n 4 --agents 2 sh -c 'echo "rank=$CMPI_RANK node=$CMPI_NODE"'
 	expect_rc 0
@@ -275,8 +281,7 @@ case_timeout() {
 	expect_rc 124
 	expect_err "job exceeded --timeout 1 s"
 	[ $((t1 - t0)) -lt 10000 ] || fail "took $((t1 - t0)) ms"
-	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
-	check_no_leftovers
+	expect_ranks_gone
 }
 
 # start_sleeping_job SCRIPT_PREFIX [OPTIONS...]: a job of 2 ranks on 2 agents in the
@@ -306,8 +311,7 @@ case_sigint() {
 	RC=$?
 	expect_rc 130
 	expect_err "caught SIGINT"
-	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
-	check_no_leftovers
+	expect_ranks_gone
 }
 
 case_sigint_then_failure() {
@@ -322,8 +326,7 @@ case_sigint_then_failure() {
 	expect_rc 130
 	expect_err "job exceeded --timeout 2 s"
 	[ $((t1 - t0)) -lt 8000 ] || fail "--timeout ignored after SIGINT ($((t1 - t0)) ms)"
-	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
-	check_no_leftovers
+	expect_ranks_gone
 	# Rank 0 dies of the SIGINT, rank 1 ignores it: the job still ends.
 	rm -f "$WORK"/pid.*
 	start_sleeping_job '[ "$CMPI_RANK" = 1 ] && trap "" INT;'
@@ -334,8 +337,7 @@ case_sigint_then_failure() {
 	t1=$(now_ms)
 	expect_rc 130
 	[ $((t1 - t0)) -lt 8000 ] || fail "rank 1 outlived rank 0's death ($((t1 - t0)) ms)"
-	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
-	check_no_leftovers
+	expect_ranks_gone
 }
 
 # A fake agent speaking the protocol by hand: HELLO for node 0 with the real
@@ -373,8 +375,7 @@ case_sigterm() {
 	wait "$JOB_PID"
 	RC=$?
 	expect_rc 143
-	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
-	check_no_leftovers
+	expect_ranks_gone
 }
 
 case_kill9_launcher() {
