@@ -59,25 +59,37 @@ static void signal_ranks(struct agent *a, int sig)
 			killpg(a->ranks[i].pid, sig);
 }
 
-/* The agent is a child subreaper: whatever a rank started and left behind,
- * even in a session of its own, becomes our child when its parent dies.
- * Kill and reap all of them (they are ours by PID). */
-static void kill_leftovers(void)
+/* Kills and reaps the children listed now; returns how many there were. */
+static int kill_children(const char *path)
 {
-	char path[64], line[4096];
-	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	char word[32];
+	int n = 0;
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return;
-	while (fscanf(f, "%4095s", line) == 1) {
+		return 0;
+	while (fscanf(f, "%31s", word) == 1) {
 		long pid;
-		if (cmpi_parse_long(line, 1, INT_MAX, &pid) < 0)
+		if (cmpi_parse_long(word, 1, INT_MAX, &pid) < 0)
 			continue;
 		cmpi_debug("killing pid %ld, left behind by a rank", pid);
 		kill((pid_t)pid, SIGKILL);
 		waitpid((pid_t)pid, NULL, 0);
+		n++;
 	}
 	fclose(f);
+	return n;
+}
+
+/* The agent is a child subreaper: whatever a rank started and left behind,
+ * even in a session of its own, becomes our child when its parent dies.
+ * Kill and reap all of them (they are ours by PID); killing one hands its
+ * own children to us, so look again until none is left. */
+static void kill_leftovers(void)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	for (int round = 0; round < 1000 && kill_children(path) > 0; round++)
+		;
 }
 
 static void finish(struct agent *a, int code)

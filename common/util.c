@@ -17,6 +17,14 @@
 static const char *progname = "cmpi";
 static bool verbose;
 static struct timespec debug_start;
+static cmpi_message_hook_f message_hook;
+static void *message_hook_ctx;
+
+void cmpi_set_message_hook(cmpi_message_hook_f hook, void *ctx)
+{
+	message_hook = hook;
+	message_hook_ctx = ctx;
+}
 
 void cmpi_set_progname(const char *name)
 {
@@ -52,7 +60,10 @@ static void vmessage(const char *prefix, const char *fmt, va_list ap)
 	size_t len = (size_t)n + ((size_t)m < sizeof line - (size_t)n - 1 ? (size_t)m
 									: sizeof line - (size_t)n - 2);
 	line[len++] = '\n';
-	(void)cmpi_write_all(STDERR_FILENO, line, len);
+	if (message_hook)
+		message_hook(message_hook_ctx, line, len);
+	else
+		(void)cmpi_write_all(STDERR_FILENO, line, len);
 }
 
 void cmpi_error(const char *fmt, ...)

@@ -456,7 +456,14 @@ static void on_output_backlog(void *ctx, bool over)
 {
 	struct job *job = ctx;
 	cmpi_debug("output backlog %s", over ? "high: pausing agents" : "low: resuming agents");
-	control_server_pause_reads(job->server, over);
+	if (job->server)
+		control_server_pause_reads(job->server, over);
+}
+
+static void on_message(void *ctx, const char *line, size_t len)
+{
+	struct job *job = ctx;
+	output_message(job->output, line, len);
 }
 
 /* ---- setup and teardown ---- */
@@ -507,6 +514,7 @@ static int job_setup(struct job *job)
 		cmpi_error("cannot set up the job: %s", strerror(errno));
 		return -1;
 	}
+	cmpi_set_message_hook(on_message, job);
 	cmpi_debug("job %s: %ld ranks on %ld agents; control server on 127.0.0.1:%d", job->jobid,
 		   job->nranks, job->nagents, control_server_port(job->server));
 
@@ -548,6 +556,7 @@ static void job_teardown(struct job *job)
 			event_free(events[i]);
 	/* Closing the connections tells every agent left to kill its ranks and go. */
 	control_server_free(job->server);
+	job->server = NULL;
 	if (job->runtime) {
 		job->runtime->ops->finish(job->runtime, 3000);
 		job->runtime->ops->destroy(job->runtime);
@@ -556,6 +565,7 @@ static void job_teardown(struct job *job)
 	 * not taken yet. Wait for it, but let a signal end the wait. */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	cmpi_set_message_hook(NULL, NULL);
 	if (job->output)
 		output_finish(job->output);
 	output_free(job->output);

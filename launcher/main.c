@@ -1,4 +1,5 @@
 /* main.c - cmpirun: parse the command line and run the job. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -15,6 +16,11 @@ int main(int argc, char **argv)
 	char err[256];
 
 	cmpi_set_progname("cmpirun");
+	/* A closed stdin, stdout or stderr would be reused by the next open (our
+	 * event loop's epoll fd, say) and output would go there. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return JOB_EXIT_ERROR;
 	switch (cmpi_options_parse(argc, argv, &opt, err, sizeof err)) {
 	case CMPI_OPTIONS_HELP:
 		cmpi_options_help(stdout);

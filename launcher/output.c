@@ -24,6 +24,7 @@ struct rank_stream {
  * so we write only when poll says there is room, at most `chunk` bytes: a
  * pipe that polls writable takes PIPE_BUF bytes without blocking. */
 struct sink {
+	struct output *out;
 	int fd;
 	size_t chunk;
 	struct evbuffer *queue;
@@ -34,7 +35,8 @@ struct output {
 	struct event_base *base;
 	long nranks;
 	bool tag;
-	struct sink sink[2];         /* stdout, stderr */
+	struct sink sink[2];         /* stdout, stderr; sink[1] unused when they are one file */
+	struct sink *route[2];       /* where each stream goes */
 	struct rank_stream *streams; /* [rank * 2 + stream index] */
 	struct event *partial_timer;
 	output_backlog_f backlog;
@@ -55,7 +57,11 @@ static void arm_partial_timer(struct output *out)
 
 static size_t backlog(const struct output *out)
 {
-	return evbuffer_get_length(out->sink[0].queue) + evbuffer_get_length(out->sink[1].queue);
+	size_t n = 0;
+	for (int i = 0; i < 2; i++)
+		if (out->sink[i].queue)
+			n += evbuffer_get_length(out->sink[i].queue);
+	return n;
 }
 
 static void update_backlog(struct output *out)
@@ -102,20 +108,37 @@ static void sink_flush(struct output *out, struct sink *s)
 
 static void on_writable(evutil_socket_t fd, short what, void *arg)
 {
-	struct output *out = arg;
+	struct sink *s = arg;
+	(void)fd;
 	(void)what;
-	sink_flush(out, &out->sink[fd == out->sink[0].fd ? 0 : 1]);
+	sink_flush(s->out, s);
 }
 
-static int sink_init(struct output *out, struct sink *s, int fd)
+static int sink_init(struct output *out, struct sink *s, int fd, const struct stat *st)
 {
-	struct stat st;
+	s->out = out;
 	s->fd = fd;
 	/* A regular file never makes a write wait; a pipe or terminal might. */
-	s->chunk = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (1u << 20) : 4096;
+	s->chunk = S_ISREG(st->st_mode) ? (1u << 20) : 4096;
 	s->queue = evbuffer_new();
-	s->writable = event_new(out->base, fd, EV_WRITE | EV_PERSIST, on_writable, out);
+	s->writable = event_new(out->base, fd, EV_WRITE | EV_PERSIST, on_writable, s);
 	return s->queue && s->writable ? 0 : -1;
+}
+
+/* Streams that reach one file (2>&1, or both on a terminal) share one queue:
+ * two queues would each stop mid-line and tear each other's lines. */
+static int sinks_init(struct output *out, int out_fd, int err_fd)
+{
+	struct stat so, se;
+	if (fstat(out_fd, &so) < 0 || fstat(err_fd, &se) < 0)
+		return -1;
+	if (sink_init(out, &out->sink[0], out_fd, &so) < 0)
+		return -1;
+	out->route[0] = out->route[1] = &out->sink[0];
+	if (so.st_dev == se.st_dev && so.st_ino == se.st_ino)
+		return 0;
+	out->route[1] = &out->sink[1];
+	return sink_init(out, &out->sink[1], err_fd, &se);
 }
 
 struct output *output_create(struct event_base *base, long nranks, bool tag, int out_fd,
@@ -131,8 +154,7 @@ struct output *output_create(struct event_base *base, long nranks, bool tag, int
 	out->ctx = ctx;
 	out->streams = calloc((size_t)nranks * 2, sizeof *out->streams);
 	out->partial_timer = evtimer_new(base, on_partial_timer, out);
-	if (!out->streams || !out->partial_timer || sink_init(out, &out->sink[0], out_fd) < 0 ||
-	    sink_init(out, &out->sink[1], err_fd) < 0) {
+	if (!out->streams || !out->partial_timer || sinks_init(out, out_fd, err_fd) < 0) {
 		output_free(out);
 		return NULL;
 	}
@@ -171,7 +193,7 @@ void output_write(struct output *out, long rank, int stream, const uint8_t *data
 {
 	int si = stream == CMPI_STREAM_STDERR;
 	struct rank_stream *rs = &out->streams[rank * 2 + si];
-	struct sink *s = &out->sink[si];
+	struct sink *s = out->route[si];
 
 	if (out->discard && backlog(out) > OUTPUT_HIGH_WATER) {
 		out->dropped += len;
@@ -199,9 +221,9 @@ static void flush_partial(struct output *out, long index)
 	struct rank_stream *rs = &out->streams[index];
 	if (!rs->pending || evbuffer_get_length(rs->pending) == 0)
 		return;
-	add_piece(out, index / 2, rs, &out->sink[index % 2], evbuffer_get_length(rs->pending),
+	add_piece(out, index / 2, rs, out->route[index % 2], evbuffer_get_length(rs->pending),
 		  false);
-	sink_flush(out, &out->sink[index % 2]);
+	sink_flush(out, out->route[index % 2]);
 }
 
 void output_flush_rank(struct output *out, long rank)
@@ -241,6 +263,12 @@ static void on_partial_timer(evutil_socket_t fd, short what, void *arg)
 		arm_partial_timer(out);
 }
 
+void output_message(struct output *out, const char *line, size_t len)
+{
+	evbuffer_add(out->route[1]->queue, line, len);
+	sink_flush(out, out->route[1]);
+}
+
 void output_discard_excess(struct output *out)
 {
 	out->discard = true;
@@ -252,6 +280,8 @@ void output_finish(struct output *out)
 	output_flush_all(out);
 	for (int i = 0; i < 2; i++) {
 		struct sink *s = &out->sink[i];
+		if (!s->queue)
+			continue;
 		event_del(s->writable);
 		while (evbuffer_get_length(s->queue) > 0) {
 			int n = evbuffer_write(s->queue, s->fd);

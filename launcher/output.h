@@ -32,6 +32,9 @@ void output_write(struct output *out, long rank, int stream, const uint8_t *data
 /* Writes whatever the rank left without a newline (it has exited). */
 void output_flush_rank(struct output *out, long rank);
 void output_flush_all(struct output *out);
+/* One line of cmpirun's own for stderr, queued behind the ranks' output so
+ * that it neither overtakes it nor blocks on a stuck reader. */
+void output_message(struct output *out, const char *line, size_t len);
 /* The job is being killed: stop holding the producer back; output beyond the
  * high mark is dropped (and counted) instead. */
 void output_discard_excess(struct output *out);

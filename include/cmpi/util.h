@@ -14,6 +14,11 @@ const char *cmpi_progname(void);
 void cmpi_set_verbose(bool on);
 bool cmpi_verbose(void);
 
+/* Where whole message lines go instead of a blocking write to stderr (the
+ * launcher queues them behind the ranks' output); NULL restores stderr. */
+typedef void (*cmpi_message_hook_f)(void *ctx, const char *line, size_t len);
+void cmpi_set_message_hook(cmpi_message_hook_f hook, void *ctx);
+
 void cmpi_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only with --verbose; prefixed with the time since start, for phase timing. */
 void cmpi_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

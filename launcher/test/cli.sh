@@ -135,6 +135,13 @@ case_escaped_descendant() {
 	[ "$(grep -c started "$OUT")" -eq 2 ] || fail "ranks did not run"
 	wait_gone 5 $(cat "$WORK"/daemon.*) || fail "a rank's daemon outlived the job"
 	check_no_leftovers
+	# A daemon with a child of its own: killing the daemon hands the child to
+	# the agent, which must look again.
+	run_job -n 1 sh -c 'setsid sh -c "sleep 77 & echo \$! > '"$WORK"'/grandchild; wait" >/dev/null 2>&1 </dev/null &
+		while [ ! -s '"$WORK"'/grandchild ]; do sleep 0.05; done; echo started'
+	expect_rc 0
+	wait_gone 5 "$(cat "$WORK/grandchild")" || fail "a daemon's child outlived the job"
+	check_no_leftovers
 }
 
 case_stdin_rank0() {
@@ -227,6 +234,54 @@ case_blocked_stdout() {
 	expect_rc 124
 	expect_err "job exceeded --timeout 2 s"
 	expect_err "output backlog high: pausing agents"
+}
+
+case_blocked_stderr() {
+	# Stdout and stderr both stuck in one fifo: cmpirun's own messages must not
+	# block it either, and no line may be torn.
+	mkfifo "$WORK/fifo"
+	exec 4<>"$WORK/fifo"
+	"$CMPIRUN" -n 2 --agents 2 --timeout 2 sh -c 'echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec yes' \
+		>"$WORK/fifo" 2>&1 </dev/null &
+	local job=$! i reader
+	for i in $(seq 1 100); do
+		[ -s "$WORK/pid.0" ] && [ -s "$WORK/pid.1" ] && break
+		sleep 0.05
+	done
+	wait_gone 12 $(cat "$WORK"/pid.*) || fail "ranks outlived --timeout while stderr was blocked"
+	cat <&4 >"$OUT" &
+	reader=$!
+	wait "$job"
+	RC=$?
+	sleep 0.5 # let cat take the last bytes
+	kill "$reader"
+	exec 4<&-
+	expect_rc 124
+	grep -q "^cmpirun: job exceeded --timeout 2 s" "$OUT" || fail "no timeout message"
+	grep -vqxE 'y|cmpirun: .*' "$OUT" && fail "torn lines: $(grep -vxE 'y|cmpirun: .*' "$OUT" | head -3)"
+	return 0
+}
+
+case_one_file_two_streams() {
+	# 2>&1 into a pipe: stdout and stderr lines of two ranks never tear each other.
+	"$CMPIRUN" -n 2 --agents 2 sh -c \
+		'seq -f "o$CMPI_RANK %07.0f" 1 300000 & seq -f "e$CMPI_RANK %07.0f" 1 300000 >&2; wait' \
+		2>&1 </dev/null | cat >"$OUT"
+	RC=${PIPESTATUS[0]}
+	expect_rc 0
+	[ "$(wc -l <"$OUT")" -eq 1200000 ] || fail "lines lost: $(wc -l <"$OUT")"
+	[ "$(grep -cxE '[oe][01] [0-9]{7}' "$OUT")" -eq 1200000 ] ||
+		fail "torn lines: $(grep -vxE '[oe][01] [0-9]{7}' "$OUT" | head -3)"
+}
+
+case_closed_stdio() {
+	# cmpirun started with stdin, stdout or stderr closed still runs and ends.
+	timeout 30 "$CMPIRUN" -n 2 sh -c 'seq 1 3000000; seq 1 100000 >&2' >&- 2>&- <&-
+	RC=$?
+	expect_rc 0
+	timeout 30 "$CMPIRUN" -n 2 sh -c 'exit 3' >&- 2>&- <&-
+	RC=$?
+	expect_rc 3
 }
 
 case_slow_reader() {
