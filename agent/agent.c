@@ -334,8 +334,8 @@ static void on_escalate(evutil_socket_t fd, short what, void *arg)
 
 static void kill_ranks(struct agent *a, int sig, unsigned escalate_ms)
 {
-	cmpi_debug("sending signal %d to the ranks", sig);
 	signal_ranks(a, sig);
+	cmpi_debug("sent signal %d to the ranks", sig);
 	if (escalate_ms > 0 && !evtimer_pending(a->ev_escalate, NULL)) {
 		struct timeval tv = {escalate_ms / 1000, (escalate_ms % 1000) * 1000};
 		evtimer_add(a->ev_escalate, &tv);
@@ -382,6 +382,7 @@ static void on_ctl_read(struct bufferevent *bev, void *arg)
 		if (st == CMPI_FRAME_INCOMPLETE)
 			return;
 		if (st != CMPI_FRAME_OK || handle_frame(a, &hdr, payload) < 0) {
+			cmpi_set_message_hook(NULL, NULL);
 			cmpi_error("protocol error from the launcher (%s)",
 				   st != CMPI_FRAME_OK ? cmpi_frame_status_string(st)
 						       : cmpi_msg_type_name(hdr.type));
@@ -409,6 +410,7 @@ static void on_ctl_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
+	cmpi_set_message_hook(NULL, NULL); /* nobody reads LOG frames any more */
 	if (a->bye_sent) {
 		finish(a, 0);
 		return;
@@ -425,8 +427,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	kill_ranks(arg, (int)sig, 3000);
 }
 
+/* Once connected, our messages travel to the launcher, which queues them with
+ * the ranks' output: a direct write to a stderr nobody reads would block us. */
+static void on_message(void *ctx, const char *line, size_t len)
+{
+	struct agent *a = ctx;
+	cmpi_msg_log_write(ctl_out(a), line, len);
+}
+
 static void agent_free(struct agent *a)
 {
+	cmpi_set_message_hook(NULL, NULL);
 	for (long i = 0; a->ranks && i < (long)a->job.nranks; i++) {
 		close_stream(&a->ranks[i], CMPI_STREAM_STDOUT);
 		close_stream(&a->ranks[i], CMPI_STREAM_STDERR);
@@ -476,6 +487,7 @@ int agent_run(int ctl_fd, long node, const uint8_t token[CMPI_TOKEN_SIZE])
 	bufferevent_enable(a.ctl, EV_READ | EV_WRITE);
 	if (cmpi_msg_hello_write(ctl_out(&a), &hello) < 0)
 		goto out;
+	cmpi_set_message_hook(on_message, &a);
 	event_base_dispatch(a.base);
 out:
 	agent_free(&a);

@@ -137,6 +137,17 @@ int cmpi_msg_stdin_write(struct evbuffer *out, const void *data, size_t len)
 	return len ? evbuffer_add(out, data, len) : 0;
 }
 
+int cmpi_msg_log_write(struct evbuffer *out, const char *line, size_t len)
+{
+	uint8_t hdr[CMPI_FRAME_HEADER_SIZE];
+	if (len == 0 || len > CMPI_LOG_MAX || line[len - 1] != '\n')
+		return -1;
+	cmpi_frame_header_encode(hdr, CMPI_MSG_LOG, (uint32_t)len);
+	if (evbuffer_add(out, hdr, sizeof hdr) < 0)
+		return -1;
+	return evbuffer_add(out, line, len);
+}
+
 int cmpi_msg_exit_write(struct evbuffer *out, const struct cmpi_msg_exit *m)
 {
 	struct evbuffer *p = evbuffer_new();

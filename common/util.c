@@ -186,6 +186,8 @@ pid_t cmpi_fork(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		sigset_t none;
+		/* The parent's message queue is not the child's to write. */
+		cmpi_set_message_hook(NULL, NULL);
 		for (int sig = 1; sig < NSIG; sig++)
 			signal(sig, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP and gaps */
 		sigemptyset(&none);

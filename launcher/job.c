@@ -108,7 +108,6 @@ __attribute__((format(printf, 4, 5))) static void job_fail(struct job *job, int 
 		va_start(ap, fmt);
 		vsnprintf(msg, sizeof msg, fmt, ap);
 		va_end(ap);
-		output_flush_all(job->output);
 		cmpi_error("%s", msg);
 	}
 	if (grace_ms == 0) {
@@ -351,6 +350,12 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 		else
 			stdin_acked(job, &ack);
 		break;
+	case CMPI_MSG_LOG:
+		if (hdr->length == 0 || hdr->length > CMPI_LOG_MAX || payload[hdr->length - 1] != '\n')
+			bad = "bad LOG message";
+		else
+			output_message(job->output, (const char *)payload, hdr->length);
+		break;
 	case CMPI_MSG_BYE:
 		cmpi_debug("agent %ld finished", slot->node);
 		control_conn_close(conn); /* the agent exits when it sees us close */
@@ -425,7 +430,6 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	/* Said even when an earlier cause decided the status: it explains the kill. */
-	output_flush_all(job->output);
 	cmpi_error("job exceeded --timeout %ld s; killing its ranks", job->opt->timeout_s);
 	decide(job, JOB_EXIT_TIMEOUT);
 	terminate(job);

@@ -22,6 +22,7 @@ enum cmpi_msg_type {
 	CMPI_MSG_KILL,      /* launcher -> agent: signal the ranks, escalate to SIGKILL later */
 	CMPI_MSG_BYE,       /* agent -> launcher: all my ranks are done */
 	CMPI_MSG_STDIN_ACK, /* agent -> launcher: stdin bytes rank 0 took (flow control) */
+	CMPI_MSG_LOG,       /* agent -> launcher: one line of the agent's own messages */
 	CMPI_MSG_TYPE_END
 };
 

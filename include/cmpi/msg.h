@@ -75,6 +75,10 @@ int cmpi_msg_job_write(struct evbuffer *out, const struct cmpi_msg_job *m);
 int cmpi_msg_stdio_write(struct evbuffer *out, uint32_t rank, uint8_t stream, const void *data,
 			 size_t len);
 int cmpi_msg_stdin_write(struct evbuffer *out, const void *data, size_t len);
+/* The payload is one line, newline included, at most CMPI_LOG_MAX bytes
+ * (messages are built in a 2 KiB buffer, see util.c). */
+#define CMPI_LOG_MAX 4096
+int cmpi_msg_log_write(struct evbuffer *out, const char *line, size_t len);
 int cmpi_msg_exit_write(struct evbuffer *out, const struct cmpi_msg_exit *m);
 int cmpi_msg_kill_write(struct evbuffer *out, const struct cmpi_msg_kill *m);
 int cmpi_msg_bye_write(struct evbuffer *out);

@@ -127,6 +127,18 @@ case_kill_on_failure() {
 	check_no_leftovers
 }
 
+case_failure_keeps_lines() {
+	# Rank 1 streams dots without a newline; rank 0 fails; rank 2 prints a line
+	# within the grace period. The failure must not glue the dots to that line.
+	run_job -n 3 sh -c 'case $CMPI_RANK in
+		0) sleep 0.5; exit 3 ;;
+		1) while :; do printf .; sleep 0.01; done ;;
+		2) sleep 0.8; echo rank2-line; sleep 60 ;;
+		esac'
+	expect_rc 3
+	grep -qx rank2-line "$OUT" || fail "rank 2's line was glued to another: $(grep rank2 "$OUT" | cut -c1-80)"
+}
+
 case_escaped_descendant() {
 	# A rank starts a daemon in a session of its own and exits: the job ends
 	# and the daemon goes with it.
@@ -241,7 +253,7 @@ case_blocked_stderr() {
 	# block it either, and no line may be torn.
 	mkfifo "$WORK/fifo"
 	exec 4<>"$WORK/fifo"
-	"$CMPIRUN" -n 2 --agents 2 --timeout 2 sh -c 'echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec yes' \
+	"$CMPIRUN" -v -n 2 --agents 2 --timeout 2 sh -c 'echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec yes' \
 		>"$WORK/fifo" 2>&1 </dev/null &
 	local job=$! i reader
 	for i in $(seq 1 100); do
@@ -257,8 +269,11 @@ case_blocked_stderr() {
 	kill "$reader"
 	exec 4<&-
 	expect_rc 124
-	grep -q "^cmpirun: job exceeded --timeout 2 s" "$OUT" || fail "no timeout message"
-	grep -vqxE 'y|cmpirun: .*' "$OUT" && fail "torn lines: $(grep -vxE 'y|cmpirun: .*' "$OUT" | head -3)"
+	grep -q "cmpirun: job exceeded --timeout 2 s" "$OUT" || fail "no timeout message"
+	# Ranks' lines, and the launcher's and agents' own (-v), each whole.
+	local whole='y|(\[ *[0-9.]+ ms\] )?(cmpirun|cmpi-agent\[[01]\]): .*'
+	grep -vqxE "$whole" "$OUT" && fail "torn lines: $(grep -vxE "$whole" "$OUT" | head -3)"
+	grep -q 'cmpi-agent\[1\]: ' "$OUT" || fail "the agents' messages are missing"
 	return 0
 }
 
@@ -545,6 +560,16 @@ case_spawn_failure() {
 	grep -qE '^cmpirun: rank [0-9]+ on node 0 could not be started: Too many open files$' "$ERR" ||
 		fail "no line saying why the rank could not start"
 	check_no_leftovers
+}
+
+case_bad_agent() {
+	# An agent binary that cannot be executed: one clear line, status 1.
+	printf 'garbage\n' >"$WORK/bad-agent"
+	chmod +x "$WORK/bad-agent"
+	CMPI_AGENT="$WORK/bad-agent" run_job -n 1 true
+	expect_rc 1
+	expect_err "cannot execute the agent '$WORK/bad-agent': Exec format error"
+	expect_err "lost the agent of node 0: it exited with status 127 before connecting"
 }
 
 case_bad_options() {
