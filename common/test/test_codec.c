@@ -238,6 +238,27 @@ static void stdin_ack(void **state)
 	evbuffer_free(buf);
 }
 
+static void log_lines(void **state)
+{
+	struct evbuffer *buf = evbuffer_new();
+	uint8_t payload[CMPI_LOG_MAX + 1];
+	char big[CMPI_LOG_MAX + 1];
+	size_t len;
+	(void)state;
+	assert_int_equal(cmpi_msg_log_write(buf, "agent: hi\n", 10), 0);
+	take_frame(buf, CMPI_MSG_LOG, payload, &len);
+	assert_int_equal(len, 10);
+	assert_memory_equal(payload, "agent: hi\n", 10);
+	/* Only whole lines, and not too long ones. */
+	assert_int_equal(cmpi_msg_log_write(buf, "no newline", 10), -1);
+	assert_int_equal(cmpi_msg_log_write(buf, "", 0), -1);
+	memset(big, 'x', sizeof big);
+	big[CMPI_LOG_MAX] = '\n';
+	assert_int_equal(cmpi_msg_log_write(buf, big, sizeof big), -1);
+	assert_int_equal(evbuffer_get_length(buf), 0);
+	evbuffer_free(buf);
+}
+
 static void peek_waits_for_whole_frames(void **state)
 {
 	struct evbuffer *wire = evbuffer_new(), *in = evbuffer_new();
@@ -301,6 +322,7 @@ int main(void)
 		cmocka_unit_test(strv_count_cannot_lie),
 		cmocka_unit_test(stdio_exit_kill),
 		cmocka_unit_test(stdin_ack),
+		cmocka_unit_test(log_lines),
 		cmocka_unit_test(peek_waits_for_whole_frames),
 		cmocka_unit_test(token_helpers),
 	};
