@@ -256,7 +256,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 			killpg(pid, SIGKILL);
 		int status;
 		if (waitpid(pid, &status, 0) < 0 || !r)
-			continue; /* not a rank: an orphan we adopted as PID 1 */
+			continue; /* not a rank: an orphan we adopted (subreaper, or PID 1) */
 		r->pid = 0;
 		drain_and_close(a, r);
 		if (WIFSIGNALED(status))
