@@ -60,6 +60,16 @@ check_no_leftovers() {
 	return 0
 }
 
+# Waits until ranks 0 and 1 have written $WORK/pid.0 and pid.1.
+wait_for_two_ranks() {
+	local i
+	for i in $(seq 1 200); do
+		[ -s "$WORK/pid.0" ] && [ -s "$WORK/pid.1" ] && return 0
+		sleep 0.05
+	done
+	fail "ranks did not start"
+}
+
 # The ranks that wrote $WORK/pid.* are gone, and so is everything else of the job.
 expect_ranks_gone() {
 	wait_gone 5 $(cat "$WORK"/pid.*) || fail "ranks left running"
@@ -229,11 +239,8 @@ case_blocked_stdout() {
 	exec 4<>"$WORK/fifo" # holds the fifo open, never reads
 	"$CMPIRUN" -v -n 2 --agents 2 --timeout 2 sh -c 'echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec yes' \
 		>"$WORK/fifo" 2>"$ERR" </dev/null &
-	local job=$! i reader
-	for i in $(seq 1 100); do
-		[ -s "$WORK/pid.0" ] && [ -s "$WORK/pid.1" ] && break
-		sleep 0.05
-	done
+	local job=$! reader
+	wait_for_two_ranks
 	wait_gone 12 $(cat "$WORK"/pid.*) || fail "ranks outlived --timeout while stdout was blocked"
 	check_no_leftovers
 	# cmpirun now waits for its reader; give it one.
@@ -255,11 +262,8 @@ case_blocked_stderr() {
 	exec 4<>"$WORK/fifo"
 	"$CMPIRUN" -v -n 2 --agents 2 --timeout 2 sh -c 'echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec yes' \
 		>"$WORK/fifo" 2>&1 </dev/null &
-	local job=$! i reader
-	for i in $(seq 1 100); do
-		[ -s "$WORK/pid.0" ] && [ -s "$WORK/pid.1" ] && break
-		sleep 0.05
-	done
+	local job=$! reader
+	wait_for_two_ranks
 	wait_gone 12 $(cat "$WORK"/pid.*) || fail "ranks outlived --timeout while stderr was blocked"
 	cat <&4 >"$OUT" &
 	reader=$!
@@ -362,12 +366,7 @@ start_sleeping_job() {
 	"$CMPIRUN" -v -n 2 --agents 2 "$@" sh -c "$prefix"' echo $$ > '"$WORK"'/pid.$CMPI_RANK; exec sleep 60' \
 		>"$OUT" 2>"$ERR" </dev/null &
 	JOB_PID=$!
-	local i
-	for i in $(seq 1 200); do
-		[ -s "$WORK/pid.0" ] && [ -s "$WORK/pid.1" ] && return 0
-		sleep 0.05
-	done
-	fail "ranks did not start"
+	wait_for_two_ranks
 }
 
 case_sigint() {
