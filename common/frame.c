@@ -53,7 +53,10 @@ const char *cmpi_msg_type_name(unsigned type)
 		[CMPI_MSG_HELLO] = "HELLO", [CMPI_MSG_JOB] = "JOB",   [CMPI_MSG_STDIO] = "STDIO",
 		[CMPI_MSG_STDIN] = "STDIN", [CMPI_MSG_EXIT] = "EXIT", [CMPI_MSG_KILL] = "KILL",
 		[CMPI_MSG_BYE] = "BYE",     [CMPI_MSG_STDIN_ACK] = "STDIN_ACK",
-		[CMPI_MSG_LOG] = "LOG",
+		[CMPI_MSG_LOG] = "LOG",     [CMPI_MSG_FENCE_IN] = "FENCE_IN",
+		[CMPI_MSG_FENCE_OUT] = "FENCE_OUT", [CMPI_MSG_DMODEX_REQ] = "DMODEX_REQ",
+		[CMPI_MSG_DMODEX_RESP] = "DMODEX_RESP", [CMPI_MSG_ABORT] = "ABORT",
+		[CMPI_MSG_CLIENT] = "CLIENT",
 	};
 	if (type >= CMPI_MSG_TYPE_END || !names[type])
 		return "?";

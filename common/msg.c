@@ -57,9 +57,16 @@ int cmpi_msg_job_write(struct evbuffer *out, const struct cmpi_msg_job *m)
 	    cmpi_pack_u32(p, m->node) < 0 || cmpi_pack_u32(p, m->nnodes) < 0 ||
 	    cmpi_pack_u32(p, m->first_rank) < 0 || cmpi_pack_u32(p, m->nranks) < 0 ||
 	    cmpi_pack_u32(p, m->flags) < 0 || cmpi_pack_str(p, m->cwd) < 0 ||
-	    cmpi_pack_strv(p, m->argv) < 0 || cmpi_pack_strv(p, m->env) < 0) {
+	    cmpi_pack_strv(p, m->argv) < 0 || cmpi_pack_strv(p, m->env) < 0 ||
+	    cmpi_pack_strv(p, m->node_names) < 0) {
 		evbuffer_free(p);
 		return -1;
+	}
+	for (uint32_t i = 0; i < m->nnodes; i++) {
+		if (cmpi_pack_u32(p, m->node_nranks[i]) < 0) {
+			evbuffer_free(p);
+			return -1;
+		}
 	}
 	return frame_append(out, CMPI_MSG_JOB, p);
 }
@@ -79,13 +86,29 @@ int cmpi_msg_job_read(const uint8_t *data, size_t len, struct cmpi_msg_job *m)
 	m->cwd = cmpi_unpack_str(&r);
 	m->argv = cmpi_unpack_strv(&r);
 	m->env = cmpi_unpack_strv(&r);
-	/* The ranks must lie inside the job, and there must be a program. */
-	if (!cmpi_unpack_done(&r) || m->node >= m->nnodes || m->first_rank > m->size ||
-	    m->nranks > m->size - m->first_rank || !m->argv[0]) {
-		cmpi_msg_job_clear(m);
-		return -1;
+	m->node_names = cmpi_unpack_strv(&r);
+	if (r.failed || m->nnodes == 0 || m->nnodes > r.left / 4 ||
+	    cmpi_strv_len(m->node_names) != m->nnodes)
+		goto bad;
+	m->node_nranks = calloc(m->nnodes, sizeof *m->node_nranks);
+	if (!m->node_nranks)
+		goto bad;
+	uint64_t total = 0, first = 0;
+	for (uint32_t i = 0; i < m->nnodes; i++) {
+		m->node_nranks[i] = cmpi_unpack_u32(&r);
+		if (i < m->node)
+			first += m->node_nranks[i];
+		total += m->node_nranks[i];
 	}
+	/* The blocks must cover the job, this node's block must be the ranks it
+	 * runs, and there must be a program. */
+	if (!cmpi_unpack_done(&r) || m->node >= m->nnodes || total != m->size ||
+	    first != m->first_rank || m->node_nranks[m->node] != m->nranks || !m->argv[0])
+		goto bad;
 	return 0;
+bad:
+	cmpi_msg_job_clear(m);
+	return -1;
 }
 
 void cmpi_msg_job_clear(struct cmpi_msg_job *m)
@@ -94,6 +117,8 @@ void cmpi_msg_job_clear(struct cmpi_msg_job *m)
 	free(m->cwd);
 	cmpi_strv_free(m->argv);
 	cmpi_strv_free(m->env);
+	cmpi_strv_free(m->node_names);
+	free(m->node_nranks);
 	memset(m, 0, sizeof *m);
 }
 
@@ -216,6 +241,125 @@ int cmpi_msg_stdin_ack_read(const uint8_t *data, size_t len, struct cmpi_msg_std
 	m->bytes = cmpi_unpack_u32(&r);
 	m->closed = cmpi_unpack_u8(&r);
 	return cmpi_unpack_done(&r) && m->closed <= 1 ? 0 : -1;
+}
+
+int cmpi_msg_fence_write(struct evbuffer *out, enum cmpi_msg_type type,
+			 const struct cmpi_msg_fence *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_u8(p, m->kind) < 0 || cmpi_pack_u32(p, m->seq) < 0 ||
+	    (type == CMPI_MSG_FENCE_OUT && cmpi_pack_u32(p, m->status) < 0) ||
+	    evbuffer_add(p, m->data, m->len) < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, type, p);
+}
+
+int cmpi_msg_fence_read(enum cmpi_msg_type type, const uint8_t *data, size_t len,
+			struct cmpi_msg_fence *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	m->kind = cmpi_unpack_u8(&r);
+	m->seq = cmpi_unpack_u32(&r);
+	m->status = type == CMPI_MSG_FENCE_OUT ? cmpi_unpack_u32(&r) : 0;
+	if (r.failed || m->kind < CMPI_FENCE_PMIX || m->kind >= CMPI_FENCE_KIND_END)
+		return -1;
+	/* The data is the rest of the frame: no second copy of a big fence. */
+	m->data = r.pos;
+	m->len = r.left;
+	return 0;
+}
+
+int cmpi_msg_dmodex_write(struct evbuffer *out, enum cmpi_msg_type type,
+			  const struct cmpi_msg_dmodex *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_u32(p, m->node) < 0 || cmpi_pack_u32(p, m->id) < 0 ||
+	    cmpi_pack_u32(p, type == CMPI_MSG_DMODEX_REQ ? m->rank : m->status) < 0 ||
+	    (type == CMPI_MSG_DMODEX_RESP && evbuffer_add(p, m->data, m->len) < 0)) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, type, p);
+}
+
+int cmpi_msg_dmodex_read(enum cmpi_msg_type type, const uint8_t *data, size_t len,
+			 struct cmpi_msg_dmodex *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	memset(m, 0, sizeof *m);
+	m->node = cmpi_unpack_u32(&r);
+	m->id = cmpi_unpack_u32(&r);
+	if (type == CMPI_MSG_DMODEX_REQ) {
+		m->rank = cmpi_unpack_u32(&r);
+		return cmpi_unpack_done(&r) ? 0 : -1;
+	}
+	m->status = cmpi_unpack_u32(&r);
+	m->data = r.pos;
+	m->len = r.left;
+	return r.failed ? -1 : 0;
+}
+
+int cmpi_msg_abort_write(struct evbuffer *out, uint32_t rank, uint8_t reason, uint32_t status,
+			 const char *message)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_u32(p, rank) < 0 || cmpi_pack_u8(p, reason) < 0 ||
+	    cmpi_pack_u32(p, status) < 0 ||
+	    cmpi_pack_str(p, message ? message : "") < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_ABORT, p);
+}
+
+int cmpi_msg_abort_read(const uint8_t *data, size_t len, struct cmpi_msg_abort *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	m->rank = cmpi_unpack_u32(&r);
+	m->reason = cmpi_unpack_u8(&r);
+	m->status = cmpi_unpack_u32(&r);
+	m->message = cmpi_unpack_str(&r);
+	if (!cmpi_unpack_done(&r) || m->reason < CMPI_ABORT_CALLED ||
+	    m->reason >= CMPI_ABORT_REASON_END) {
+		free(m->message);
+		m->message = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int cmpi_msg_client_write(struct evbuffer *out, const struct cmpi_msg_client *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_u32(p, m->rank) < 0 || cmpi_pack_u8(p, m->state) < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_CLIENT, p);
+}
+
+int cmpi_msg_client_read(const uint8_t *data, size_t len, struct cmpi_msg_client *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	m->rank = cmpi_unpack_u32(&r);
+	m->state = cmpi_unpack_u8(&r);
+	if (!cmpi_unpack_done(&r) || m->state < CMPI_CLIENT_PMIX || m->state >= CMPI_CLIENT_STATE_END)
+		return -1;
+	return 0;
 }
 
 int cmpi_msg_bye_write(struct evbuffer *out)

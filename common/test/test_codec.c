@@ -94,6 +94,8 @@ static size_t encode_job(uint8_t *payload, size_t cap)
 	struct evbuffer *buf = evbuffer_new();
 	char *argv[] = {"./prog", "a b", "", NULL};
 	char *env[] = {"X=1", NULL};
+	char *names[] = {"hostA", "hostB", NULL};
+	uint32_t counts[] = {4, 4};
 	struct cmpi_msg_job job = {.jobid = "abc",
 				   .size = 8,
 				   .node = 1,
@@ -103,7 +105,9 @@ static size_t encode_job(uint8_t *payload, size_t cap)
 				   .flags = CMPI_JOB_STDIN_TO_RANK0,
 				   .cwd = "/tmp",
 				   .argv = argv,
-				   .env = env};
+				   .env = env,
+				   .node_names = names,
+				   .node_nranks = counts};
 	size_t len;
 	assert_int_equal(cmpi_msg_job_write(buf, &job), 0);
 	take_frame(buf, CMPI_MSG_JOB, payload, &len);
@@ -129,6 +133,10 @@ static void job_round_trip(void **state)
 	assert_string_equal(job.argv[2], "");
 	assert_string_equal(job.env[0], "X=1");
 	assert_null(job.env[1]);
+	assert_string_equal(job.node_names[1], "hostB");
+	assert_null(job.node_names[2]);
+	assert_int_equal(job.node_nranks[0], 4);
+	assert_int_equal(job.node_nranks[1], 4);
 	cmpi_msg_job_clear(&job);
 }
 
@@ -162,6 +170,16 @@ static void job_rejects_bad_fields(void **state)
 
 	memcpy(bad, payload, len);
 	bad[4] = '\0'; /* embedded NUL in a string */
+	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
+
+	/* The per-node counts come last: they must add up to the job and put
+	 * this node's block where first_rank and nranks say. */
+	memcpy(bad, payload, len);
+	bad[len - 5] = 5; /* 5 + 4 ranks in a job of 8 */
+	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
+	memcpy(bad, payload, len);
+	bad[len - 5] = 3; /* 3 + 5: node 1 would start at rank 3, not 4 */
+	bad[len - 1] = 5;
 	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
 }
 

@@ -30,6 +30,8 @@ struct cmpi_msg_job {
 	char *cwd;
 	char **argv;         /* the program and its arguments */
 	char **env;          /* KEY=VALUE added to the agent's own environment */
+	char **node_names;   /* [nnodes]: the host name each node has in the MPI job maps */
+	uint32_t *node_nranks; /* [nnodes]: ranks per node, in blocks of consecutive ranks */
 };
 
 enum cmpi_stream { CMPI_STREAM_STDOUT = 1, CMPI_STREAM_STDERR = 2 };
@@ -47,6 +49,7 @@ enum cmpi_exit_how {
 	CMPI_EXIT_EXEC_FAILED,     /* code = errno of execvp */
 	CMPI_EXIT_CHDIR_FAILED,    /* code = errno of chdir */
 	CMPI_EXIT_SPAWN_FAILED,    /* code = errno of pipe, fork or dup2: a resource limit */
+	CMPI_EXIT_WIREUP_FAILED,   /* code = errno: the agent's PMIx or PMI-1 server did not start */
 	CMPI_EXIT_HOW_END
 };
 
@@ -69,6 +72,55 @@ struct cmpi_msg_kill {
 	uint32_t escalate_ms; /* SIGKILL what is left after this long; 0 = never */
 };
 
+/* Two collectives use the control channel; each agent numbers its own of
+ * each kind 0, 1, 2, ... and every agent takes part in every one, so (kind,
+ * seq) names the same collective everywhere. */
+enum cmpi_fence_kind { CMPI_FENCE_PMIX = 1, CMPI_FENCE_PMI1, CMPI_FENCE_KIND_END };
+
+struct cmpi_msg_fence {
+	uint8_t kind;
+	uint32_t seq;
+	uint32_t status;     /* FENCE_OUT only: 0, or the collective failed */
+	const uint8_t *data; /* points into the frame */
+	size_t len;
+};
+
+/* Direct modex: an agent asks for one rank's data from the agent that runs it.
+ * `node` is the asking agent; agents send 0 and the launcher fills it in. */
+struct cmpi_msg_dmodex {
+	uint32_t node;
+	uint32_t id;         /* the asker's request number */
+	uint32_t rank;       /* REQ only */
+	uint32_t status;     /* RESP only: 0, or the data cannot be had */
+	const uint8_t *data; /* RESP only; points into the frame */
+	size_t len;
+};
+
+enum cmpi_abort_reason {
+	CMPI_ABORT_CALLED = 1, /* the rank called MPI_Abort (PMIx_Abort, cmd=abort) */
+	CMPI_ABORT_PROTOCOL,   /* the rank's MPI library broke the wire protocol */
+	CMPI_ABORT_REASON_END
+};
+
+struct cmpi_msg_abort {
+	uint32_t rank;
+	uint8_t reason;
+	uint32_t status;  /* the job's exit status */
+	char *message;    /* malloc'd; may be empty */
+};
+
+enum cmpi_client_state {
+	CMPI_CLIENT_PMIX = 1, /* connected to the PMIx server (Open MPI) */
+	CMPI_CLIENT_PMI1,     /* said cmd=init to the PMI-1 server (MPICH) */
+	CMPI_CLIENT_FINALIZED,
+	CMPI_CLIENT_STATE_END
+};
+
+struct cmpi_msg_client {
+	uint32_t rank;
+	uint8_t state;
+};
+
 /* Encoders append one whole frame (header and payload) to out; 0 or -1. */
 int cmpi_msg_hello_write(struct evbuffer *out, const struct cmpi_msg_hello *m);
 int cmpi_msg_job_write(struct evbuffer *out, const struct cmpi_msg_job *m);
@@ -83,6 +135,15 @@ int cmpi_msg_exit_write(struct evbuffer *out, const struct cmpi_msg_exit *m);
 int cmpi_msg_kill_write(struct evbuffer *out, const struct cmpi_msg_kill *m);
 int cmpi_msg_bye_write(struct evbuffer *out);
 int cmpi_msg_stdin_ack_write(struct evbuffer *out, const struct cmpi_msg_stdin_ack *m);
+/* type is CMPI_MSG_FENCE_IN (status not sent) or CMPI_MSG_FENCE_OUT. */
+int cmpi_msg_fence_write(struct evbuffer *out, enum cmpi_msg_type type,
+			 const struct cmpi_msg_fence *m);
+/* type is CMPI_MSG_DMODEX_REQ or CMPI_MSG_DMODEX_RESP. */
+int cmpi_msg_dmodex_write(struct evbuffer *out, enum cmpi_msg_type type,
+			  const struct cmpi_msg_dmodex *m);
+int cmpi_msg_abort_write(struct evbuffer *out, uint32_t rank, uint8_t reason, uint32_t status,
+			 const char *message);
+int cmpi_msg_client_write(struct evbuffer *out, const struct cmpi_msg_client *m);
 
 /* Decoders take one frame's payload; 0, or -1 when it is malformed. */
 int cmpi_msg_hello_read(const uint8_t *p, size_t len, struct cmpi_msg_hello *m);
@@ -92,6 +153,12 @@ int cmpi_msg_stdio_read(const uint8_t *p, size_t len, struct cmpi_msg_stdio *m);
 int cmpi_msg_exit_read(const uint8_t *p, size_t len, struct cmpi_msg_exit *m);
 int cmpi_msg_kill_read(const uint8_t *p, size_t len, struct cmpi_msg_kill *m);
 int cmpi_msg_stdin_ack_read(const uint8_t *p, size_t len, struct cmpi_msg_stdin_ack *m);
+int cmpi_msg_fence_read(enum cmpi_msg_type type, const uint8_t *p, size_t len,
+			struct cmpi_msg_fence *m);
+int cmpi_msg_dmodex_read(enum cmpi_msg_type type, const uint8_t *p, size_t len,
+			 struct cmpi_msg_dmodex *m);
+int cmpi_msg_abort_read(const uint8_t *p, size_t len, struct cmpi_msg_abort *m);
+int cmpi_msg_client_read(const uint8_t *p, size_t len, struct cmpi_msg_client *m);
 
 /* Splits the next whole frame off `in`: OK with *hdr and *payload (valid until
  * the caller drains CMPI_FRAME_HEADER_SIZE + hdr->length bytes), INCOMPLETE,
