@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "cmpi/msg.h"
+#include "cmpi/pack.h"
 #include "cmpi/util.h"
 #include "control.h"
 #include "output.h"
 #include "plan.h"
 #include "runtime.h"
+#include "wireup.h"
 
 /* Stdin bytes sent to rank 0's agent and not yet acknowledged, at most. */
 #define STDIN_WINDOW (1u << 20)
@@ -44,6 +46,9 @@ struct job {
 	struct runtime *runtime;
 	struct output *output;
 	struct agent_slot *agents;
+	char **node_names;     /* [nagents]: host names in the MPI maps */
+	uint32_t *node_nranks; /* [nagents] */
+	struct wireup *wireup;
 	bool *rank_exited; /* [rank]: its EXIT came; a second one is a protocol error */
 	long agents_done;
 	bool decided;     /* the exit status is fixed: the first cause wins */
@@ -146,6 +151,8 @@ static void agent_lost(struct job *job, struct agent_slot *slot, const char *why
 		return;
 	job_fail(job, JOB_EXIT_ERROR, 0, "lost the agent of node %ld: %s", slot->node, why);
 	agent_done(job, slot);
+	if (job->wireup)
+		wireup_agent_lost(job->wireup, slot->node);
 }
 
 /* ---- stdin: the launcher's standard input goes to rank 0 ---- */
@@ -253,6 +260,8 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 		.cwd = job->cwd,
 		.argv = job->opt->argv,
 		.env = no_env, /* local agents inherit our environment already */
+		.node_names = job->node_names,
+		.node_nranks = job->node_nranks,
 	};
 	if (cmpi_msg_job_write(control_conn_output(conn), &msg) < 0) {
 		agent_lost(job, slot, "cannot send it the job");
@@ -283,7 +292,9 @@ static void rank_exited(struct job *job, struct agent_slot *slot, const struct c
 	cmpi_debug("rank %ld exited (how %u, code %u)", rank, m->how, m->code);
 	switch (m->how) {
 	case CMPI_EXIT_EXITED:
-		if (m->code != 0)
+		if (m->code == 0)
+			wireup_rank_exited(job->wireup, rank);
+		else
 			job_fail(job, m->code & 0xff, JOB_KILL_GRACE_MS,
 				 "rank %ld on node %ld (pid %u) exited with status %u", rank,
 				 slot->node, m->pid, m->code);
@@ -299,6 +310,11 @@ static void rank_exited(struct job *job, struct agent_slot *slot, const struct c
 		break;
 	case CMPI_EXIT_SPAWN_FAILED:
 		job_fail(job, JOB_EXIT_ERROR, 0, "rank %ld on node %ld could not be started: %s",
+			 rank, slot->node, strerror((int)m->code));
+		break;
+	case CMPI_EXIT_WIREUP_FAILED:
+		job_fail(job, JOB_EXIT_ERROR, 0,
+			 "rank %ld on node %ld could not be started: its agent's PMIx and PMI-1 servers did not start (%s)",
 			 rank, slot->node, strerror((int)m->code));
 		break;
 	case CMPI_EXIT_CHDIR_FAILED:
@@ -326,6 +342,11 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 	struct cmpi_msg_stdin_ack ack;
 	const char *bad = NULL;
 
+	if (wireup_handles(hdr->type)) {
+		if (wireup_frame(job->wireup, slot->node, hdr, payload) < 0)
+			protocol_error(job, slot, conn, "bad wire-up message");
+		return;
+	}
 	switch (hdr->type) {
 	case CMPI_MSG_STDIO:
 		if (cmpi_msg_stdio_read(payload, hdr->length, &io) < 0 ||
@@ -383,6 +404,25 @@ static const struct control_ops control_ops = {
 	.hello = on_hello,
 	.frame = on_frame,
 	.closed = on_closed,
+};
+
+/* ---- wire-up callbacks ---- */
+
+static struct evbuffer *wireup_agent_output(void *ctx, long node)
+{
+	struct job *job = ctx;
+	struct agent_slot *slot = &job->agents[node];
+	return slot->conn && !slot->done ? control_conn_output(slot->conn) : NULL;
+}
+
+static void wireup_fail(void *ctx, int code, const char *msg)
+{
+	job_fail(ctx, code, 0, "%s", msg);
+}
+
+static const struct wireup_ops wireup_ops = {
+	.agent_output = wireup_agent_output,
+	.fail = wireup_fail,
 };
 
 /* ---- runtime, signals, timers ---- */
@@ -472,6 +512,33 @@ static void on_message(void *ctx, const char *line, size_t len)
 
 /* ---- setup and teardown ---- */
 
+/* Ranks in blocks over the agents, and the node names MPI will see. One agent
+ * is this host; several agents on it are several nodes to MPI, so each gets
+ * a name of its own (their shared-memory segment names must not clash). */
+static int plan_nodes(struct job *job)
+{
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	job->node_names = calloc((size_t)job->nagents + 1, sizeof *job->node_names);
+	job->node_nranks = calloc((size_t)job->nagents, sizeof *job->node_nranks);
+	if (!job->node_names || !job->node_nranks)
+		return -1;
+	for (long i = 0; i < job->nagents; i++) {
+		struct agent_slot *slot = &job->agents[i];
+		slot->node = i;
+		cmpi_plan_block(job->nranks, job->nagents, i, &slot->first_rank, &slot->nranks);
+		job->node_nranks[i] = (uint32_t)slot->nranks;
+		if (job->nagents == 1)
+			job->node_names[i] = strdup(host);
+		else if (asprintf(&job->node_names[i], "%s-%ld", host, i) < 0)
+			job->node_names[i] = NULL;
+		if (!job->node_names[i])
+			return -1;
+	}
+	job->wireup = wireup_create(job->nagents, job->node_nranks, &wireup_ops, job);
+	return job->wireup ? 0 : -1;
+}
+
 static int job_setup(struct job *job)
 {
 	uint8_t id[8];
@@ -499,14 +566,10 @@ static int job_setup(struct job *job)
 	job->agents = calloc((size_t)job->nagents, sizeof *job->agents);
 	job->rank_exited = calloc((size_t)job->nranks, sizeof *job->rank_exited);
 	job->base = event_base_new();
-	if (!job->agents || !job->rank_exited || !job->base) {
+	if (!job->agents || !job->rank_exited || !job->base || plan_nodes(job) < 0) {
+		cmpi_error("cannot set up the job: out of memory");
 		free(agent_path);
 		return -1;
-	}
-	for (long i = 0; i < job->nagents; i++) {
-		job->agents[i].node = i;
-		cmpi_plan_block(job->nranks, job->nagents, i, &job->agents[i].first_rank,
-				&job->agents[i].nranks);
 	}
 	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
 				    STDERR_FILENO, on_output_backlog, job);
@@ -575,6 +638,9 @@ static void job_teardown(struct job *job)
 	output_free(job->output);
 	if (job->base)
 		event_base_free(job->base);
+	wireup_free(job->wireup);
+	cmpi_strv_free(job->node_names);
+	free(job->node_nranks);
 	free(job->agents);
 	free(job->rank_exited);
 	free(job->cwd);

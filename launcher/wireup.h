@@ -1,0 +1,40 @@
+/* wireup.h - the launcher's part in wiring up MPI ranks: the allgathers behind PMIx fences
+ * and PMI-1 barriers, direct-modex routing, MPI_Abort, and which ranks left MPI improperly. */
+#ifndef CMPI_WIREUP_H
+#define CMPI_WIREUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmpi/frame.h"
+
+struct evbuffer;
+struct wireup;
+
+struct wireup_ops {
+	/* Where frames for node's agent go, or NULL when that agent is gone. */
+	struct evbuffer *(*agent_output)(void *ctx, long node);
+	/* The job must end: code is its exit status, msg one line saying why. */
+	void (*fail)(void *ctx, int code, const char *msg);
+};
+
+/* node_nranks[nnodes] is the plan: ranks per node, consecutive blocks. */
+struct wireup *wireup_create(long nnodes, const uint32_t *node_nranks,
+			     const struct wireup_ops *ops, void *ctx);
+void wireup_free(struct wireup *w);
+
+/* True for the frame types handled here. */
+bool wireup_handles(unsigned type);
+/* Handles one such frame from node's agent; -1 when it breaks the protocol. */
+int wireup_frame(struct wireup *w, long node, const struct cmpi_frame_header *hdr,
+		 const uint8_t *payload);
+
+/* node's agent is gone: every allgather, now and later, ends with an error
+ * instead of waiting for it. */
+void wireup_agent_lost(struct wireup *w, long node);
+
+/* A rank exited with status 0. If the job uses MPI and this rank did not
+ * finalize, the others would wait for it in their next fence forever: fail. */
+void wireup_rank_exited(struct wireup *w, long rank);
+
+#endif
