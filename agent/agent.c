@@ -22,6 +22,7 @@
 #include "cmpi/pack.h"
 #include "cmpi/util.h"
 #include "ranks.h"
+#include "wireup.h"
 
 /* Stop reading the ranks' pipes while this much output waits for the launcher,
  * so a fast writer is slowed down instead of filling our memory. */
@@ -36,6 +37,7 @@ struct agent {
 	struct cmpi_msg_job job;
 	bool have_job;
 	struct rank_proc *ranks;
+	struct agent_wireup *wireup; /* the PMIx and PMI-1 servers */
 	long nlive;          /* ranks not yet reaped and reported */
 	bool paused;         /* rank pipes not read: the launcher is behind */
 	int stdin_fd;        /* write end of rank 0's stdin pipe, -1 if none */
@@ -258,6 +260,8 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 		if (waitpid(pid, &status, 0) < 0 || !r)
 			continue; /* not a rank: an orphan we adopted (subreaper, or PID 1) */
 		r->pid = 0;
+		if (a->wireup)
+			agent_wireup_rank_exited(a->wireup, r->rank);
 		drain_and_close(a, r);
 		if (WIFSIGNALED(status))
 			send_exit(a, r->rank, pid, CMPI_EXIT_SIGNALED, WTERMSIG(status));
@@ -288,6 +292,13 @@ static void start_ranks(struct agent *a)
 		a->bye_sent = true;
 		return;
 	}
+	a->wireup = agent_wireup_start(a->base, job, ctl_out(a));
+	if (!a->wireup) {
+		int err = errno;
+		for (uint32_t i = 0; i < job->nranks; i++)
+			send_exit(a, job->first_rank + i, 0, CMPI_EXIT_WIREUP_FAILED, err);
+		return;
+	}
 	if ((job->flags & CMPI_JOB_STDIN_TO_RANK0) && pipe2(stdin_pipe, O_CLOEXEC) == 0) {
 		a->stdin_fd = stdin_pipe[1];
 		cmpi_set_nonblocking(a->stdin_fd);
@@ -296,16 +307,21 @@ static void start_ranks(struct agent *a)
 	}
 	for (uint32_t i = 0; i < job->nranks; i++) {
 		struct rank_proc *r = &a->ranks[i];
-		int how, err;
+		int how, err, pmi_fd;
 		r->rank = job->first_rank + i;
 		r->out_fd = r->err_fd = -1;
-		char **envp = rank_environment(environ, job, r->rank);
+		char **wire_env = agent_wireup_rank_env(a->wireup, r->rank, &pmi_fd);
+		char **envp = wire_env ? rank_environment(environ, job, r->rank, wire_env) : NULL;
+		cmpi_strv_free(wire_env);
 		if (!envp) {
+			agent_wireup_rank_spawned(a->wireup, r->rank);
 			send_exit(a, r->rank, 0, CMPI_EXIT_SPAWN_FAILED, ENOMEM);
 			continue;
 		}
 		int in_fd = r->rank == 0 ? stdin_pipe[0] : -1;
-		if (rank_spawn(r, job, envp, in_fd, &how, &err) < 0) {
+		int spawned = rank_spawn(r, job, envp, in_fd, pmi_fd, &how, &err);
+		agent_wireup_rank_spawned(a->wireup, r->rank);
+		if (spawned < 0) {
 			send_exit(a, r->rank, 0, how, err);
 		} else {
 			r->owner = a;
@@ -348,6 +364,8 @@ static int handle_frame(struct agent *a, const struct cmpi_frame_header *hdr,
 {
 	struct cmpi_msg_kill kill;
 
+	if (agent_wireup_handles(hdr->type))
+		return a->wireup ? agent_wireup_frame(a->wireup, hdr, payload) : -1;
 	switch (hdr->type) {
 	case CMPI_MSG_JOB:
 		if (a->have_job || cmpi_msg_job_read(payload, hdr->length, &a->job) < 0 ||
@@ -443,6 +461,7 @@ static void agent_free(struct agent *a)
 		close_stream(&a->ranks[i], CMPI_STREAM_STDERR);
 	}
 	free(a->ranks);
+	agent_wireup_stop(a->wireup);
 	struct event *evs[] = {a->stdin_ev, a->ev_sigchld, a->ev_sigterm, a->ev_sigint,
 			       a->ev_escalate};
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)

@@ -29,15 +29,19 @@ static bool overridden(const char *entry, char *const *over)
 	return false;
 }
 
-char **rank_environment(char *const *base, const struct cmpi_msg_job *job, long rank)
+char **rank_environment(char *const *base, const struct cmpi_msg_job *job, long rank,
+			char *const *wireup)
 {
-	size_t nextra = cmpi_strv_len(job->env), nbase = cmpi_strv_len(base), n = 0;
+	size_t njob = cmpi_strv_len(job->env), nwire = wireup ? cmpi_strv_len(wireup) : 0;
+	size_t nextra = njob + nwire, nbase = cmpi_strv_len(base), n = 0;
 	char **over = calloc(nextra + 7, sizeof *over);
 	char **env = calloc(nbase + nextra + 7, sizeof *env);
 	bool ok = env && over;
 
-	for (size_t i = 0; ok && i < nextra; i++)
+	for (size_t i = 0; ok && i < njob; i++)
 		over[i] = job->env[i];
+	for (size_t i = 0; ok && i < nwire; i++)
+		over[njob + i] = wireup[i];
 	ok = ok && asprintf(&over[nextra + 0], "CMPI_RANK=%ld", rank) >= 0;
 	ok = ok && asprintf(&over[nextra + 1], "CMPI_SIZE=%u", job->size) >= 0;
 	ok = ok && asprintf(&over[nextra + 2], "CMPI_LOCAL_RANK=%ld", rank - job->first_rank) >= 0;
@@ -79,7 +83,7 @@ static void child_fail(int fd, int how)
 
 /* In the child between fork and exec. */
 static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent, int stdin_fd,
-		       int out_fd, int err_fd, int report_fd)
+		       int keep_fd, int out_fd, int err_fd, int report_fd)
 {
 	extern char **environ;
 
@@ -93,6 +97,8 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 	if (stdin_fd < 0 || dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
+	if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
+		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
 	if (chdir(job->cwd) < 0)
 		child_fail(report_fd, CMPI_EXIT_CHDIR_FAILED);
 	environ = envp; /* execvp searches the rank's PATH, not the agent's */
@@ -101,7 +107,7 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 }
 
 int rank_spawn(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp, int stdin_fd,
-	       int *how, int *err)
+	       int keep_fd, int *how, int *err)
 {
 	int out[2] = {-1, -1}, errp[2] = {-1, -1}, report[2] = {-1, -1};
 	struct spawn_failure f;
@@ -120,7 +126,7 @@ int rank_spawn(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp,
 		goto out;
 	}
 	if (pid == 0)
-		child_exec(job, envp, agent, stdin_fd, out[1], errp[1], report[1]);
+		child_exec(job, envp, agent, stdin_fd, keep_fd, out[1], errp[1], report[1]);
 	setpgid(pid, pid); /* also here, so a kill right after fork finds the group */
 	close(report[1]);
 	report[1] = -1;

@@ -1,0 +1,459 @@
+/* wireup.c - the agent's wire-up: runs the PMIx and PMI-1 servers, gives each rank both
+ * environments, and carries their allgathers and direct-modex requests to the launcher. */
+#define _GNU_SOURCE
+#include "wireup.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <ftw.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmpi/pack.h"
+#include "cmpi/util.h"
+#include "pmi1.h"
+#include "pmi1_conn.h"
+#include "pmix_host.h"
+
+/* An allgather this agent has entered and the launcher has not answered. */
+struct collective {
+	uint8_t kind;
+	uint32_t seq;
+	void *pending; /* PMIx: the libpmix callback; PMI-1: unused */
+	struct collective *next;
+};
+
+/* A direct-modex request sent to the launcher. */
+struct dmodex_wait {
+	uint32_t id;
+	void *pending;
+	struct dmodex_wait *next;
+};
+
+struct agent_wireup {
+	struct event_base *base;
+	struct evbuffer *ctl;
+	const struct cmpi_msg_job *job;
+	struct pmix_host *pmix;
+	struct pmi1_server *pmi1;
+	char *process_mapping;
+	char shm_dir[64];       /* private shared-memory directory for Open MPI, or "" */
+	struct pmi1_conns *conns;
+	uint32_t next_seq[CMPI_FENCE_KIND_END];
+	struct collective *collectives;
+	uint32_t next_dmodex;
+	struct dmodex_wait *dmodex_waits;
+};
+
+/* ---- allgathers through the launcher ---- */
+
+static void collective_enter(struct agent_wireup *w, uint8_t kind, const void *data, size_t len,
+			     void *pending)
+{
+	struct collective *c = calloc(1, sizeof *c);
+	struct cmpi_msg_fence m = {.kind = kind, .seq = w->next_seq[kind]++, .data = data,
+				   .len = len};
+	if (c) {
+		c->kind = kind;
+		c->seq = m.seq;
+		c->pending = pending;
+		c->next = w->collectives;
+		w->collectives = c;
+	}
+	if (!c || cmpi_msg_fence_write(w->ctl, CMPI_MSG_FENCE_IN, &m) < 0)
+		cmpi_error("cannot send fence data (%zu bytes) to the launcher", len);
+}
+
+static int collective_done(struct agent_wireup *w, const struct cmpi_msg_fence *m)
+{
+	struct collective **pp = &w->collectives;
+	while (*pp && ((*pp)->kind != m->kind || (*pp)->seq != m->seq))
+		pp = &(*pp)->next;
+	struct collective *c = *pp;
+	if (!c)
+		return -1; /* an answer to nothing we asked */
+	*pp = c->next;
+	if (m->status)
+		cmpi_error("the launcher ended a %s fence with an error",
+			   m->kind == CMPI_FENCE_PMIX ? "PMIx" : "PMI-1");
+	if (m->kind == CMPI_FENCE_PMIX) {
+		pmix_host_fence_done(w->pmix, c->pending, (int)m->status, m->data, m->len);
+	} else if (pmi1_server_barrier_done(w->pmi1, (int)m->status, m->data, m->len) < 0) {
+		cmpi_error("malformed PMI-1 barrier data from the launcher");
+		free(c);
+		return -1;
+	}
+	free(c);
+	return 0;
+}
+
+/* ---- PMIx server callbacks (on our loop) ---- */
+
+static void on_pmix_fence(void *ctx, const void *data, size_t len, void *pending)
+{
+	collective_enter(ctx, CMPI_FENCE_PMIX, data, len, pending);
+}
+
+static void on_pmix_dmodex(void *ctx, long rank, void *pending)
+{
+	struct agent_wireup *w = ctx;
+	struct dmodex_wait *d = calloc(1, sizeof *d);
+	if (!d) {
+		pmix_host_dmodex_done(w->pmix, pending, 1, NULL, 0);
+		return;
+	}
+	d->id = w->next_dmodex++;
+	d->pending = pending;
+	d->next = w->dmodex_waits;
+	w->dmodex_waits = d;
+	struct cmpi_msg_dmodex m = {.id = d->id, .rank = (uint32_t)rank};
+	cmpi_msg_dmodex_write(w->ctl, CMPI_MSG_DMODEX_REQ, &m);
+}
+
+static void on_pmix_dmodex_served(void *ctx, uint64_t request, int status, const void *data,
+				  size_t len)
+{
+	struct agent_wireup *w = ctx;
+	struct cmpi_msg_dmodex m = {.node = (uint32_t)(request >> 32),
+				    .id = (uint32_t)request,
+				    .status = (uint32_t)status,
+				    .data = data,
+				    .len = len};
+	cmpi_msg_dmodex_write(w->ctl, CMPI_MSG_DMODEX_RESP, &m);
+}
+
+static void send_abort(struct agent_wireup *w, long rank, int status, const char *msg)
+{
+	cmpi_msg_abort_write(w->ctl, (uint32_t)rank, CMPI_ABORT_CALLED, (uint32_t)status, msg);
+}
+
+static void send_client(struct agent_wireup *w, long rank, enum cmpi_client_state state)
+{
+	struct cmpi_msg_client m = {.rank = (uint32_t)rank, .state = (uint8_t)state};
+	cmpi_msg_client_write(w->ctl, &m);
+}
+
+static void on_pmix_abort(void *ctx, long rank, int status, const char *msg)
+{
+	send_abort(ctx, rank, status, msg);
+}
+
+static void on_pmix_client(void *ctx, long rank, enum cmpi_client_state state)
+{
+	send_client(ctx, rank, state);
+}
+
+static const struct pmix_host_ops pmix_ops = {
+	.fence = on_pmix_fence,
+	.dmodex = on_pmix_dmodex,
+	.dmodex_served = on_pmix_dmodex_served,
+	.abort = on_pmix_abort,
+	.client = on_pmix_client,
+};
+
+/* ---- PMI-1 server callbacks ---- */
+
+static void on_pmi1_barrier(void *ctx, const void *blob, size_t len)
+{
+	collective_enter(ctx, CMPI_FENCE_PMI1, blob, len, NULL);
+}
+
+static void on_pmi1_abort(void *ctx, long rank, int code, const char *msg)
+{
+	send_abort(ctx, rank, code, msg);
+}
+
+static void on_pmi1_initialized(void *ctx, long rank)
+{
+	send_client(ctx, rank, CMPI_CLIENT_PMI1);
+}
+
+static void on_pmi1_finalized(void *ctx, long rank)
+{
+	send_client(ctx, rank, CMPI_CLIENT_FINALIZED);
+}
+
+/* A rank whose PMI connection we close cannot finish MPI_Init or a barrier:
+ * end the job now, saying why, rather than let the others wait for it. */
+static void on_pmi1_protocol_error(void *ctx, long rank, const char *why)
+{
+	struct agent_wireup *w = ctx;
+	if (rank < 0) {
+		cmpi_debug("PMI_PORT connection closed: it %s", why);
+		return; /* a stray local connection that never named a rank */
+	}
+	cmpi_msg_abort_write(w->ctl, (uint32_t)rank, CMPI_ABORT_PROTOCOL, 1, why);
+}
+
+static const struct pmi1_ops pmi1_ops = {
+	.send = pmi1_conns_send,
+	.barrier = on_pmi1_barrier,
+	.abort = on_pmi1_abort,
+	.initialized = on_pmi1_initialized,
+	.finalized = on_pmi1_finalized,
+	.protocol_error = on_pmi1_protocol_error,
+};
+
+/* MPICH's node map: consecutive nodes with the same number of ranks form one
+ * (first node, nodes, ranks per node) triple; nodes without ranks are left out. */
+static char *process_mapping(const struct cmpi_msg_job *job)
+{
+	char *s = NULL;
+	size_t len;
+	FILE *f = open_memstream(&s, &len);
+	long id = 0;
+	if (!f)
+		return NULL;
+	fputs("(vector", f);
+	for (uint32_t i = 0; i < job->nnodes;) {
+		uint32_t n = job->node_nranks[i], k = i;
+		while (k < job->nnodes && job->node_nranks[k] == n)
+			k++;
+		if (n > 0) {
+			fprintf(f, ",(%ld,%u,%u)", id, k - i, n);
+			id += k - i;
+		}
+		i = k;
+	}
+	fputs(")", f);
+	if (fclose(f) != 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* ---- start and stop ---- */
+
+/* Open MPI names its shared-memory segments after the host name and the job,
+ * so the ranks of two agents on one host (two nodes to MPI, or containers
+ * sharing the host's IPC namespace) would use the same names. A directory of
+ * our own keeps them apart, and goes with everything in it at the end. */
+static void make_shm_dir(struct agent_wireup *w)
+{
+	snprintf(w->shm_dir, sizeof w->shm_dir, "/dev/shm/cmpi-%.16s-%u-XXXXXX", w->job->jobid,
+		 w->job->node);
+	if (!mkdtemp(w->shm_dir)) {
+		cmpi_debug("no private directory in /dev/shm (%s); Open MPI uses its default",
+			   strerror(errno));
+		w->shm_dir[0] = '\0';
+	}
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cmpi_msg_job *job,
+					struct evbuffer *ctl)
+{
+	struct agent_wireup *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	errno = 0;
+	w->base = base;
+	w->ctl = ctl;
+	w->job = job;
+	w->process_mapping = process_mapping(job);
+	if (!w->process_mapping)
+		goto fail;
+	make_shm_dir(w);
+
+	struct pmix_host_job pj = {
+		.jobid = job->jobid,
+		.size = job->size,
+		.node = job->node,
+		.nnodes = job->nnodes,
+		.node_names = job->node_names,
+		.node_nranks = job->node_nranks,
+		.first_rank = job->first_rank,
+		.nranks = job->nranks,
+	};
+	w->pmix = pmix_host_start(base, &pj, &pmix_ops, w);
+	if (!w->pmix)
+		goto fail;
+	struct pmi1_job p1 = {
+		.kvsname = job->jobid,
+		.size = job->size,
+		.appnum = 0,
+		.process_mapping = w->process_mapping,
+		.first_rank = job->first_rank,
+		.nranks = job->nranks,
+	};
+	w->pmi1 = pmi1_server_create(&p1, &pmi1_ops, w);
+	if (!w->pmi1)
+		goto fail;
+	w->conns = pmi1_conns_create(base, w->pmi1, job->first_rank, job->nranks);
+	if (!w->conns)
+		goto fail;
+	return w;
+fail:;
+	int err = errno ? errno : EIO;
+	agent_wireup_stop(w);
+	errno = err;
+	return NULL;
+}
+
+void agent_wireup_stop(struct agent_wireup *w)
+{
+	if (!w)
+		return;
+	pmi1_conns_free(w->conns); /* before the engine its clients belong to */
+	pmix_host_stop(w->pmix); /* frees the PMIx callbacks the lists below point to */
+	pmi1_server_free(w->pmi1);
+	while (w->collectives) {
+		struct collective *c = w->collectives;
+		w->collectives = c->next;
+		free(c);
+	}
+	while (w->dmodex_waits) {
+		struct dmodex_wait *d = w->dmodex_waits;
+		w->dmodex_waits = d->next;
+		free(d);
+	}
+	free(w->process_mapping);
+	if (w->shm_dir[0])
+		nftw(w->shm_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(w);
+}
+
+/* ---- ranks ---- */
+
+static int cpus_available(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		return 1;
+	return CPU_COUNT(&set);
+}
+
+static int strv_add(char ***env, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int strv_add(char ***env, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	char **grown = realloc(*env, (*n + 2) * sizeof **env);
+	if (!grown)
+		return -1;
+	*env = grown;
+	va_start(ap, fmt);
+	int rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -1;
+	(*env)[(*n)++] = s;
+	(*env)[*n] = NULL;
+	return 0;
+}
+
+/* Open MPI settings a user may already have chosen; ours only fill the gap. */
+static int add_default(char ***env, size_t *n, const char *key, const char *value)
+{
+	if (getenv(key))
+		return 0;
+	return strv_add(env, n, "%s=%s", key, value);
+}
+
+char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd)
+{
+	char **env = pmix_host_rank_env(w->pmix, rank);
+	size_t n = cmpi_strv_len(env);
+	bool ok = env != NULL;
+	int port = pmi1_conns_port(w->conns);
+
+	*pmi_fd = pmi1_conns_child_fd(w->conns, rank);
+	/* Both protocols for every rank: Debian's Open MPI speaks only PMIx and
+	 * its MPICH only PMI-1; each library takes its own. */
+	ok = ok && strv_add(&env, &n, "PMI_FD=%d", *pmi_fd) == 0;
+	ok = ok && strv_add(&env, &n, "PMI_RANK=%ld", rank) == 0;
+	ok = ok && strv_add(&env, &n, "PMI_SIZE=%u", w->job->size) == 0;
+	if (port > 0) {
+		ok = ok && strv_add(&env, &n, "PMI_PORT=127.0.0.1:%d", port) == 0;
+		ok = ok && strv_add(&env, &n, "PMI_ID=%ld", rank) == 0;
+	}
+	/* Open MPI 4.1 runs a rank as a singleton unless told that something
+	 * other than its own mpirun launched it. */
+	ok = ok && add_default(&env, &n, "OMPI_MCA_schizo", "^orte") == 0;
+	if (w->shm_dir[0])
+		ok = ok && add_default(&env, &n, "OMPI_MCA_btl_vader_backing_directory",
+				       w->shm_dir) == 0;
+	if ((int)w->job->nranks > cpus_available()) {
+		/* Oversubscribed: busy-polling ranks would starve each other. */
+		ok = ok && add_default(&env, &n, "OMPI_MCA_mpi_yield_when_idle", "1") == 0;
+	}
+	if (!ok) {
+		cmpi_strv_free(env);
+		return NULL;
+	}
+	return env;
+}
+
+void agent_wireup_rank_spawned(struct agent_wireup *w, long rank)
+{
+	pmi1_conns_spawned(w->conns, rank);
+}
+
+void agent_wireup_rank_exited(struct agent_wireup *w, long rank)
+{
+	pmix_host_poll(w->pmix);
+	pmi1_conns_rank_exited(w->conns, rank);
+}
+
+/* ---- frames from the launcher ---- */
+
+bool agent_wireup_handles(unsigned type)
+{
+	return type == CMPI_MSG_FENCE_OUT || type == CMPI_MSG_DMODEX_REQ ||
+	       type == CMPI_MSG_DMODEX_RESP;
+}
+
+static int dmodex_answered(struct agent_wireup *w, const struct cmpi_msg_dmodex *m)
+{
+	struct dmodex_wait **pp = &w->dmodex_waits;
+	while (*pp && (*pp)->id != m->id)
+		pp = &(*pp)->next;
+	struct dmodex_wait *d = *pp;
+	if (!d)
+		return -1;
+	*pp = d->next;
+	pmix_host_dmodex_done(w->pmix, d->pending, (int)m->status, m->data, m->len);
+	free(d);
+	return 0;
+}
+
+int agent_wireup_frame(struct agent_wireup *w, const struct cmpi_frame_header *hdr,
+		       const uint8_t *payload)
+{
+	struct cmpi_msg_fence fence;
+	struct cmpi_msg_dmodex dm;
+
+	switch (hdr->type) {
+	case CMPI_MSG_FENCE_OUT:
+		if (cmpi_msg_fence_read(CMPI_MSG_FENCE_OUT, payload, hdr->length, &fence) < 0)
+			return -1;
+		return collective_done(w, &fence);
+	case CMPI_MSG_DMODEX_REQ:
+		if (cmpi_msg_dmodex_read(CMPI_MSG_DMODEX_REQ, payload, hdr->length, &dm) < 0 ||
+		    dm.rank < w->job->first_rank || dm.rank >= w->job->first_rank + w->job->nranks)
+			return -1;
+		pmix_host_dmodex_serve(w->pmix, (long)dm.rank, (uint64_t)dm.node << 32 | dm.id);
+		return 0;
+	case CMPI_MSG_DMODEX_RESP:
+		if (cmpi_msg_dmodex_read(CMPI_MSG_DMODEX_RESP, payload, hdr->length, &dm) < 0)
+			return -1;
+		return dmodex_answered(w, &dm);
+	}
+	return -1;
+}

@@ -1,0 +1,36 @@
+/* wireup.h - the agent's side of wiring up MPI ranks: the PMIx and PMI-1 servers, each rank's
+ * variables, and their allgathers and direct-modex requests over the control channel. */
+#ifndef CMPI_AGENT_WIREUP_H
+#define CMPI_AGENT_WIREUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmpi/msg.h"
+
+struct event_base;
+struct evbuffer;
+struct agent_wireup;
+
+/* Starts both servers for the job; frames for the launcher go to ctl. NULL
+ * (with a message said) when the PMIx server cannot start. */
+struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cmpi_msg_job *job,
+					struct evbuffer *ctl);
+void agent_wireup_stop(struct agent_wireup *w);
+
+/* The variables the rank needs to find both servers and to be accepted by its
+ * MPI library (KEY=VALUE strv), and in *pmi_fd the socket end it must inherit. */
+char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd);
+/* The rank was forked (or could not be): our copy of its socket end goes. */
+void agent_wireup_rank_spawned(struct agent_wireup *w, long rank);
+
+/* Takes everything the rank's MPI library said before it ended (finalize,
+ * abort), so that reaches the launcher ahead of the rank's EXIT. */
+void agent_wireup_rank_exited(struct agent_wireup *w, long rank);
+
+bool agent_wireup_handles(unsigned type);
+/* FENCE_OUT, DMODEX_REQ, DMODEX_RESP from the launcher; -1 if malformed. */
+int agent_wireup_frame(struct agent_wireup *w, const struct cmpi_frame_header *hdr,
+		       const uint8_t *payload);
+
+#endif
