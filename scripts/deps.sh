@@ -2,7 +2,8 @@
 # deps.sh - install the Debian packages cmpirun needs to build and test (root; skips what is there).
 set -euo pipefail
 
-packages=(gcc libc6-dev make cmake pkg-config libevent-dev libcmocka-dev)
+packages=(gcc libc6-dev make cmake pkg-config libevent-dev libcmocka-dev libpmix-dev
+	openmpi-bin libopenmpi-dev mpich libmpich-dev python3-mpi4py)
 
 missing=()
 for p in "${packages[@]}"; do

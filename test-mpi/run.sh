@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# run.sh MPI PROG AGENTS - runs a real MPI (or PMIx) program under cmpirun and checks what its ranks printed.
+# MPI is openmpi, mpich or pmix. The test sets no MPI variable: wiring the ranks up is cmpirun's job.
+# Every job runs with -v so that its job id and agents can be checked for leftovers; the
+# launcher's timestamped -v lines are removed before stderr is searched for the ranks' words.
+set -u
+
+[ $# -eq 3 ] || { echo "usage: run.sh openmpi|mpich|pmix PROG AGENTS" >&2; exit 2; }
+MPI=$1 PROG=$2 AGENTS=$3
+CMPIRUN=${CMPIRUN:?set CMPIRUN to the cmpirun binary}
+HERE=$(cd "$(dirname "$0")" && pwd)
+# Debian's mpi4py is for the system python; a pyenv or venv python3 on PATH lacks it.
+PYTHON=${TEST_MPI_PYTHON:-/usr/bin/python3}
+JOB_TIMEOUT=60
+
+WORK=$(mktemp -d /tmp/cmpi-mpi.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/out
+ERR=$WORK/err     # everything cmpirun wrote on stderr
+APPERR=$WORK/apperr # the same without the -v lines
+
+fail() {
+	echo "FAIL: $MPI $PROG with $AGENTS agents: $*" >&2
+	echo "--- command: cmpirun -v $JOB_ARGS" >&2
+	echo "--- stdout (first 40 lines)" >&2; head -n 40 "$OUT" >&2 2>/dev/null
+	echo "--- stderr (first 60 lines)" >&2; head -n 60 "$ERR" >&2 2>/dev/null
+	exit 1
+}
+
+# run_job N PROGRAM ARGS... : N ranks on $AGENTS agents; sets RC and ELAPSED_MS.
+run_job() {
+	local n=$1 t0
+	shift
+	JOB_ARGS="-n $n --agents $AGENTS --timeout $JOB_TIMEOUT $*"
+	t0=$(date +%s%N)
+	"$CMPIRUN" -v -n "$n" --agents "$AGENTS" --timeout "$JOB_TIMEOUT" "$@" >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+	grep -vE '^\[ *[0-9.]+ ms\] ' "$ERR" >"$APPERR"
+	check_no_leftovers
+}
+
+expect_rc() { [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1"; }
+expect_line() { grep -qxE -- "$1" "$OUT" || fail "stdout lacks a line matching: $1"; }
+# Exactly one such line: ranks started as singletons are each rank 0 and would all print it.
+expect_one_line() {
+	local n
+	n=$(grep -cxE -- "$1" "$OUT")
+	[ "$n" -eq 1 ] || fail "expected one line matching '$1', got $n (singletons?)"
+}
+expect_no_line() { grep -qE -- "$1" "$OUT" && fail "stdout has a line matching: $1"; return 0; }
+expect_apperr() { grep -qiE -- "$1" "$APPERR" || fail "stderr (without -v lines) lacks: $1"; }
+
+# Ranks started as singletons each say "0 of 1": the PMIx or PMI-1 wire-up did not happen.
+expect_no_singletons() {
+	grep -qE '(rank [0-9]+ of 1 |rank [0-9]+ of 1$|size 1 )' "$OUT" &&
+		fail "ranks ran as singletons (\"of 1\"): the wire-up failed"
+	return 0
+}
+
+alive() {
+	local state
+	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# No agent and no process carrying the job's id may outlive cmpirun (ranks stuck in a
+# barrier after an abort, say) for more than a few seconds.
+check_no_leftovers() {
+	local jobid pids p left
+	jobid=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\):.*/\1/p' "$ERR" | head -n 1)
+	[ -n "$jobid" ] || fail "no job id in the verbose log"
+	pids=$(sed -n 's/.*started agent [0-9]* (pid \([0-9]*\)).*/\1/p' "$ERR")
+	for _ in $(seq 1 100); do
+		left=""
+		for p in $pids $(grep -lsa "CMPI_JOBID=$jobid" /proc/[0-9]*/environ | cut -d/ -f3); do
+			alive "$p" && left="$left $p"
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.05
+	done
+	fail "processes of job $jobid left running:$left"
+}
+
+# hello N COMMAND...: one line per rank 0..N-1, each "of N", from N different processes.
+check_hello() {
+	local n=$1 lines
+	shift
+	run_job "$n" "$@"
+	expect_no_singletons
+	expect_rc 0
+	lines=$(grep -cxE "hello from rank [0-9]+ of $n on [^ ]+ \(pid [0-9]+\)" "$OUT")
+	if [ "$lines" -ne "$n" ] || [ "$(wc -l <"$OUT")" -ne "$n" ]; then
+		fail "expected exactly $n hello lines of $n ranks, got $lines (of $(wc -l <"$OUT") lines)"
+	fi
+	[ "$(awk '{print $4}' "$OUT" | sort -n | tr '\n' ' ')" = "$(seq -s ' ' 0 $((n - 1))) " ] ||
+		fail "ranks are not 0..$((n - 1)) exactly once each"
+	[ "$(sed 's/.*(pid \([0-9]*\))$/\1/' "$OUT" | sort -u | wc -l)" -eq "$n" ] || fail "two ranks share a pid"
+}
+
+# A rank that leaves without MPI_Init, or between MPI_Init and MPI_Finalize, while the
+# others wait for it: the job must end on its own, fail, and say which rank.
+# (mpirun.openmpi and mpiexec.mpich both hang on the first; cmpirun must not.)
+check_stray_exit() {
+	run_job 4 "$@"
+	[ "$RC" -ne 124 ] || fail "the job hung until --timeout"
+	[ "$RC" -ne 0 ] || fail "exit status 0: a rank leaving early went unnoticed"
+	expect_no_line "passed the barrier"
+	[ -s "$APPERR" ] || fail "no message on stderr"
+	expect_apperr 'rank 1([^0-9]|$)'
+}
+
+# need_bin NAME: sets BIN to the NAME program built for $MPI.
+need_bin() {
+	BIN=${TEST_MPI_BIN:?set TEST_MPI_BIN to the directory of the compiled programs}/$1.$MPI
+	[ -x "$BIN" ] || { echo "FAIL: no program $BIN" >&2; exit 1; }
+}
+
+case "$MPI:$PROG" in
+openmpi:hello | mpich:hello)
+	need_bin hello
+	JOB_TIMEOUT=40 # two jobs within ctest's 90 s
+	check_hello 4 "$BIN"
+	check_hello 8 "$BIN"
+	;;
+openmpi:hello_py)
+	"$PYTHON" -c 'import mpi4py' 2>/dev/null || { echo "FAIL: $PYTHON cannot import mpi4py" >&2; exit 1; }
+	check_hello 4 "$PYTHON" "$HERE/hello.py"
+	;;
+*:ring)
+	need_bin ring
+	run_job 4 "$BIN"
+	expect_rc 0
+	expect_one_line 'ring ok: 10 laps, total 60'
+	;;
+*:allreduce)
+	need_bin allreduce
+	run_job 4 "$BIN"
+	expect_rc 0
+	expect_one_line 'allreduce ok'
+	;;
+*:split_allgather)
+	need_bin split_allgather
+	run_job 4 "$BIN"
+	expect_rc 0
+	expect_one_line 'split_allgather ok'
+	;;
+*:abort)
+	need_bin abort
+	run_job 4 "$BIN"
+	# "of 4": a singleton rank would abort with 7 too.
+	expect_one_line 'rank 1 of 4 calling MPI_Abort with 7'
+	expect_no_line "passed the barrier"
+	expect_rc 7
+	expect_apperr 'abort'
+	;;
+*:exit_after_finalize)
+	need_bin exit_after_finalize
+	run_job 4 "$BIN"
+	expect_rc 3
+	for r in 0 1 2 3; do
+		[ "$(grep -cx "rank $r of 4 finalized" "$OUT")" -eq 1 ] || fail "no single 'rank $r of 4 finalized' line"
+	done
+	;;
+*:no_init)
+	need_bin no_init
+	check_stray_exit "$BIN"
+	expect_line 'rank 1 exiting 0 without MPI_Init'
+	;;
+*:exit_before_finalize)
+	need_bin no_init
+	check_stray_exit "$BIN" --exit-after-init
+	expect_line 'rank 1 of 4 exiting 0 between MPI_Init and MPI_Finalize'
+	;;
+*:abort_in_fence)
+	need_bin no_init
+	run_job 4 "$BIN" --abort-before-init
+	expect_rc 134 # 128 + SIGABRT, the first failure
+	expect_line 'rank 1 calling abort\(\) while the others start MPI'
+	expect_no_line "passed the barrier"
+	expect_apperr '^cmpirun: rank 1 on node [0-9]+ \(pid [0-9]+\) killed by signal 6'
+	;;
+mpich:pmi2_client)
+	# An MPI built for PMI-2 (MPICH's other wire protocol), which cmpirun does
+	# not serve: one clear line and a failed job, not a hang.
+	run_job 2 bash -c 'printf "000058cmd=fullinit;pmijobid=1;pmirank=$PMI_RANK;threaded=FALSE;" >&$PMI_FD; cat <&$PMI_FD; sleep 30'
+	expect_rc 1
+	expect_apperr '^cmpirun: rank [01] on node [0-9]+: its MPI library speaks PMI-2, which cmpirun does not serve'
+	;;
+mpich:pmi1_garbage)
+	# A rank that writes garbage on its PMI socket ends the job; the agent lives on to clean up.
+	run_job 2 bash -c 'printf "hello there\n" >&$PMI_FD; cat <&$PMI_FD; sleep 30'
+	expect_rc 1
+	expect_apperr '^cmpirun: rank [01] on node [0-9]+: its MPI library sent a line that is not PMI-1'
+	;;
+pmix:fence | pmix:fence_nocollect)
+	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
+	args="-s 65536 -r 5 -t"
+	[ "$PROG" = fence_nocollect ] && args="$args --no-collect"
+	# shellcheck disable=SC2086
+	run_job 4 "$FENCE" $args
+	expect_no_singletons
+	expect_rc 0
+	expect_one_line 'pmix_fence ok: size 4 payload 65536 rounds 5 median_fence_us [0-9]+\.[0-9]'
+	;;
+*)
+	echo "run.sh: unknown test '$MPI $PROG'" >&2
+	exit 2
+	;;
+esac
+echo "PASS: $MPI $PROG with $AGENTS agents (last job $ELAPSED_MS ms)"
