@@ -20,6 +20,7 @@ run_suite() {
 
 # Any sanitizer report fails the test that triggered it.
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+export LSAN_OPTIONS=suppressions=$top/scripts/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 case $mode in
