@@ -7,6 +7,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <ftw.h>
+#include <hwloc.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ struct agent_wireup {
 	struct pmi1_server *pmi1;
 	char *process_mapping;
 	char shm_dir[64];       /* private shared-memory directory for Open MPI, or "" */
+	hwloc_topology_t topology; /* this node's, loaded once; NULL if hwloc failed */
 	struct pmi1_conns *conns;
 	uint32_t next_seq[CMPI_FENCE_KIND_END];
 	struct collective *collectives;
@@ -245,6 +247,23 @@ static void make_shm_dir(struct agent_wireup *w)
 	}
 }
 
+/* The node's topology, once for the agent, libpmix and every rank. I/O
+ * devices are kept as Open MPI keeps them (NIC locality); reading PCI is
+ * what makes discovery slow, which is why it is done here once. */
+static void load_topology(struct agent_wireup *w)
+{
+	if (hwloc_topology_init(&w->topology) < 0) {
+		w->topology = NULL;
+		return;
+	}
+	hwloc_topology_set_io_types_filter(w->topology, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+	if (hwloc_topology_load(w->topology) < 0) {
+		cmpi_debug("cannot load the hwloc topology; libpmix and the ranks discover their own");
+		hwloc_topology_destroy(w->topology);
+		w->topology = NULL;
+	}
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -268,6 +287,7 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	if (!w->process_mapping)
 		goto fail;
 	make_shm_dir(w);
+	load_topology(w);
 
 	struct pmix_host_job pj = {
 		.jobid = job->jobid,
@@ -278,6 +298,7 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 		.node_nranks = job->node_nranks,
 		.first_rank = job->first_rank,
 		.nranks = job->nranks,
+		.topology = w->topology,
 	};
 	w->pmix = pmix_host_start(base, &pj, &pmix_ops, w);
 	if (!w->pmix)
@@ -310,6 +331,8 @@ void agent_wireup_stop(struct agent_wireup *w)
 		return;
 	pmi1_conns_free(w->conns); /* before the engine its clients belong to */
 	pmix_host_stop(w->pmix); /* frees the PMIx callbacks the lists below point to */
+	if (w->topology)
+		hwloc_topology_destroy(w->topology); /* after libpmix, which used it */
 	pmi1_server_free(w->pmi1);
 	while (w->collectives) {
 		struct collective *c = w->collectives;

@@ -7,6 +7,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <hwloc.h>
 #include <pmix.h>
 #include <pmix_server.h>
 #include <pthread.h>
@@ -45,6 +46,7 @@ struct pmix_host {
 	struct pmix_host_job job;
 	char nspace[PMIX_MAX_NSLEN + 1];
 	char tmpdir[64];
+	char *topology_xml;   /* the topology for the ranks, or NULL */
 	bool initialized;
 	struct pending *pendings;
 	pthread_mutex_t lock; /* guards queue, queue_tail */
@@ -457,7 +459,7 @@ static int register_job(struct pmix_host *h)
 	char *nodes = NULL, *procs = NULL, *node_regex = NULL, *proc_regex = NULL;
 	uint32_t size = (uint32_t)job->size, nnodes = (uint32_t)job->nnodes, appnum = 0;
 	uint32_t local_size = (uint32_t)job->nranks;
-	size_t nfixed = 9, ninfo = nfixed + (size_t)job->size;
+	size_t nfixed = h->topology_xml ? 10 : 9, ninfo = nfixed + (size_t)job->size;
 	pmix_info_t *info = NULL;
 	int rc = -1;
 
@@ -475,6 +477,10 @@ static int register_job(struct pmix_host *h)
 	info_load(&info[6], PMIX_LOCAL_SIZE, &local_size, PMIX_UINT32);
 	PMIX_INFO_LOAD(&info[7], PMIX_NODE_MAP, node_regex, PMIX_REGEX);
 	PMIX_INFO_LOAD(&info[8], PMIX_PROC_MAP, proc_regex, PMIX_REGEX);
+	/* Open MPI 4.1 loads its topology from this key when it is there, and
+	 * discovers it itself (reading /sys, slowly) in every rank when not. */
+	if (h->topology_xml)
+		PMIX_INFO_LOAD(&info[9], PMIX_HWLOC_XML_V2, h->topology_xml, PMIX_STRING);
 	long rank = 0;
 	for (long node = 0; node < job->nnodes; node++)
 		for (uint32_t k = 0; k < job->node_nranks[node]; k++, rank++)
@@ -533,7 +539,9 @@ struct pmix_host *pmix_host_start(struct event_base *base, const struct pmix_hos
 				  const struct pmix_host_ops *ops, void *ctx)
 {
 	struct pmix_host *h = calloc(1, sizeof *h);
-	pmix_info_t info[3];
+	pmix_info_t info[4];
+	size_t ninfo = 3;
+	pmix_topology_t topo = {.source = "hwloc", .topology = job->topology};
 
 	if (!h)
 		return NULL;
@@ -565,9 +573,15 @@ struct pmix_host *pmix_host_start(struct event_base *base, const struct pmix_hos
 	PMIX_INFO_LOAD(&info[0], PMIX_SERVER_TMPDIR, h->tmpdir, PMIX_STRING);
 	PMIX_INFO_LOAD(&info[1], PMIX_SYSTEM_TMPDIR, h->tmpdir, PMIX_STRING);
 	PMIX_INFO_LOAD(&info[2], PMIX_HOSTNAME, job->node_names[job->node], PMIX_STRING);
+	if (job->topology) {
+		PMIX_INFO_LOAD(&info[ninfo++], PMIX_TOPOLOGY2, &topo, PMIX_TOPO);
+		int len;
+		if (hwloc_topology_export_xmlbuffer(job->topology, &h->topology_xml, &len, 0) < 0)
+			h->topology_xml = NULL;
+	}
 	the_host = h;
-	pmix_status_t st = PMIx_server_init(&module, info, 3);
-	for (int i = 0; i < 3; i++)
+	pmix_status_t st = PMIx_server_init(&module, info, ninfo);
+	for (size_t i = 0; i < ninfo; i++)
 		PMIX_INFO_DESTRUCT(&info[i]);
 	if (st != PMIX_SUCCESS) {
 		cmpi_error("cannot start the PMIx server: %s", PMIx_Error_string(st));
@@ -613,6 +627,8 @@ void pmix_host_stop(struct pmix_host *h)
 			close(h->wake[i]);
 	if (h->tmpdir[0])
 		nftw(h->tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (h->topology_xml)
+		hwloc_free_xmlbuffer(h->job.topology, h->topology_xml);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

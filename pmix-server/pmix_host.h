@@ -19,6 +19,10 @@ struct pmix_host_job {
 	char *const *node_names;     /* [nnodes] */
 	const uint32_t *node_nranks; /* [nnodes], consecutive blocks */
 	long first_rank, nranks;     /* this node's ranks */
+	/* The node's hwloc topology (hwloc_topology_t), loaded once by the agent:
+	 * libpmix then need not discover it again, and the ranks get it as XML
+	 * instead of each reading /sys. NULL: libpmix discovers its own. */
+	void *topology;
 };
 
 /* Called on the agent's event loop, never on libpmix's thread. A request
