@@ -48,6 +48,7 @@ struct job {
 	struct agent_slot *agents;
 	char **node_names;     /* [nagents]: host names in the MPI maps */
 	uint32_t *node_nranks; /* [nagents] */
+	char **rank_env;       /* KEY=VALUE for every rank, on top of the agents' environment */
 	struct wireup *wireup;
 	bool *rank_exited; /* [rank]: its EXIT came; a second one is a protocol error */
 	long agents_done;
@@ -248,7 +249,6 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 	}
 	cmpi_debug("agent %ld connected (pid %u)", slot->node, m->pid);
 
-	char *no_env[] = {NULL};
 	struct cmpi_msg_job msg = {
 		.jobid = job->jobid,
 		.size = (uint32_t)job->nranks,
@@ -259,7 +259,7 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 		.flags = slot->first_rank == 0 ? CMPI_JOB_STDIN_TO_RANK0 : 0,
 		.cwd = job->cwd,
 		.argv = job->opt->argv,
-		.env = no_env, /* local agents inherit our environment already */
+		.env = job->rank_env,
 		.node_names = job->node_names,
 		.node_nranks = job->node_nranks,
 	};
@@ -512,6 +512,27 @@ static void on_message(void *ctx, const char *line, size_t len)
 
 /* ---- setup and teardown ---- */
 
+/* Local agents inherit our environment, so ranks get only what the job adds:
+ * with several agents, every "node" is this host, and traffic between them
+ * belongs on loopback, not on whatever interface the MPI library picks (Open
+ * MPI's TCP BTL and UCX both skip lo unless told). A user's own choice wins. */
+static int rank_env(struct job *job)
+{
+	static const char *const loopback[] = {"OMPI_MCA_btl_tcp_if_include=lo",
+					       "UCX_NET_DEVICES=lo"};
+	size_t n = 0;
+	job->rank_env = calloc(sizeof loopback / sizeof loopback[0] + 1, sizeof *job->rank_env);
+	if (!job->rank_env)
+		return -1;
+	for (size_t i = 0; job->nagents > 1 && i < sizeof loopback / sizeof loopback[0]; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "%.*s", (int)strcspn(loopback[i], "="), loopback[i]);
+		if (!getenv(key) && !(job->rank_env[n++] = strdup(loopback[i])))
+			return -1;
+	}
+	return 0;
+}
+
 /* Ranks in blocks over the agents, and the node names MPI will see. One agent
  * is this host; several agents on it are several nodes to MPI, so each gets
  * a name of its own (their shared-memory segment names must not clash). */
@@ -536,7 +557,7 @@ static int plan_nodes(struct job *job)
 			return -1;
 	}
 	job->wireup = wireup_create(job->nagents, job->node_nranks, &wireup_ops, job);
-	return job->wireup ? 0 : -1;
+	return job->wireup && rank_env(job) == 0 ? 0 : -1;
 }
 
 static int job_setup(struct job *job)
@@ -640,6 +661,7 @@ static void job_teardown(struct job *job)
 		event_base_free(job->base);
 	wireup_free(job->wireup);
 	cmpi_strv_free(job->node_names);
+	cmpi_strv_free(job->rank_env);
 	free(job->node_nranks);
 	free(job->agents);
 	free(job->rank_exited);

@@ -100,6 +100,24 @@ case_env_vars() {
 	check_no_leftovers
 }
 
+case_wireup_env() {
+	# Both wire-up environments for every rank, whatever its MPI, and what
+	# Open MPI needs to accept a direct launch.
+	local show='echo "$CMPI_RANK PMI_RANK=$PMI_RANK PMI_SIZE=$PMI_SIZE PMIX_RANK=$PMIX_RANK ${PMIX_NAMESPACE%%.*} $OMPI_MCA_schizo ${OMPI_MCA_btl_tcp_if_include:-unset} ${UCX_NET_DEVICES:-unset}"'
+	run_job -n 2 sh -c "$show"
+	expect_rc 0
+	[ "$(sort "$OUT")" = "$(printf '%s\n' "0 PMI_RANK=0 PMI_SIZE=2 PMIX_RANK=0 cmpi ^orte unset unset" \
+		"1 PMI_RANK=1 PMI_SIZE=2 PMIX_RANK=1 cmpi ^orte unset unset")" ] || fail "wrong wire-up environment"
+	# Several local agents are several nodes on one host: MPI traffic between
+	# them stays on loopback, unless the user chose otherwise.
+	run_job -n 2 --agents 2 sh -c "$show"
+	expect_rc 0
+	grep -q '^1 .* lo lo$' "$OUT" || fail "with 2 agents, MPI is not kept on loopback"
+	UCX_NET_DEVICES=mine run_job -n 2 --agents 2 sh -c "$show"
+	grep -q '^1 .* lo mine$' "$OUT" || fail "the user's UCX_NET_DEVICES was overridden"
+	check_no_leftovers
+}
+
 case_default_ranks() {
 	run_job sh -c 'echo $CMPI_SIZE'
 	expect_rc 0
