@@ -311,7 +311,12 @@ static void start_ranks(struct agent *a)
 		r->rank = job->first_rank + i;
 		r->out_fd = r->err_fd = -1;
 		char **wire_env = agent_wireup_rank_env(a->wireup, r->rank, &pmi_fd);
-		char **envp = wire_env ? rank_environment(environ, job, r->rank, wire_env) : NULL;
+		if (!wire_env) {
+			agent_wireup_rank_spawned(a->wireup, r->rank);
+			send_exit(a, r->rank, 0, CMPI_EXIT_WIREUP_FAILED, errno ? errno : EPROTO);
+			continue;
+		}
+		char **envp = rank_environment(environ, job, r->rank, wire_env);
 		cmpi_strv_free(wire_env);
 		if (!envp) {
 			agent_wireup_rank_spawned(a->wireup, r->rank);

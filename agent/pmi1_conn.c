@@ -19,6 +19,11 @@
 #include "pmi1.h"
 
 #define READ_CHUNK 4096
+/* A PMI_PORT connection must name its rank (cmd=initack) this soon. */
+#define PORT_IDENTIFY_S 10
+/* A rank that dropped its connection mid-MPI gets this long to exit: most
+ * such drops are a rank dying, and its exit status says more. */
+#define LEFT_GRACE_MS 1000
 
 struct conn {
 	struct pmi1_conns *cs;
@@ -28,6 +33,7 @@ struct conn {
 	struct pmi1_client *client;
 	struct event *read_ev, *write_ev;
 	struct evbuffer *out; /* replies the socket did not take yet */
+	struct event *identify_ev; /* port connections: the cmd=initack deadline */
 	struct conn *next;    /* port connections only */
 };
 
@@ -40,10 +46,60 @@ struct pmi1_conns {
 	int port;
 	struct conn *port_conns;
 	long nport_conns;
+	struct event **left_ev; /* [nranks]: LEFT_GRACE_MS after a connection lost mid-MPI */
+	pmi1_conns_left_f left;
+	void *ctx;
 };
+
+struct left_arg {
+	struct pmi1_conns *cs;
+	long rank;
+};
+
+static void on_left(evutil_socket_t fd, short what, void *arg)
+{
+	struct left_arg *la = arg;
+	(void)fd;
+	(void)what;
+	la->cs->left(la->cs->ctx, la->rank);
+}
+
+/* The connection of a rank inside MPI is gone: unless the rank exits soon,
+ * nobody will answer for it in the next barrier. */
+static void watch_left(struct pmi1_conns *cs, long rank)
+{
+	long i = rank - cs->first_rank;
+	struct timeval tv = {LEFT_GRACE_MS / 1000, (LEFT_GRACE_MS % 1000) * 1000};
+	if (i < 0 || i >= cs->nranks || cs->left_ev[i])
+		return;
+	struct left_arg *la = malloc(sizeof *la);
+	if (!la)
+		return;
+	*la = (struct left_arg){cs, rank};
+	cs->left_ev[i] = evtimer_new(cs->base, on_left, la);
+	if (!cs->left_ev[i] || evtimer_add(cs->left_ev[i], &tv) < 0)
+		cmpi_debug("cannot watch rank %ld after it dropped its PMI connection", rank);
+	if (!cs->left_ev[i])
+		free(la);
+}
+
+static void unwatch_left(struct pmi1_conns *cs, long i)
+{
+	if (!cs->left_ev[i])
+		return;
+	free(event_get_callback_arg(cs->left_ev[i]));
+	event_free(cs->left_ev[i]);
+	cs->left_ev[i] = NULL;
+}
 
 static void conn_close(struct conn *c)
 {
+	if (c->identify_ev) {
+		event_free(c->identify_ev);
+		c->identify_ev = NULL;
+	}
+	if (c->client && pmi1_client_in_mpi(c->client))
+		watch_left(c->cs, pmi1_client_rank(c->client));
 	if (c->client) {
 		pmi1_client_free(c->client);
 		c->client = NULL;
@@ -138,6 +194,18 @@ static int conn_open(struct pmi1_conns *cs, struct conn *c, int fd, long rank)
 	return 0;
 }
 
+/* A port connection that has not named its rank by now is not an MPI rank. */
+static void on_identify_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	(void)what;
+	if (c->client && pmi1_client_rank(c->client) < 0) {
+		cmpi_debug("closing a PMI_PORT connection that never said cmd=initack");
+		conn_close(c);
+	}
+}
+
 /* A PMI_PORT client: it names its rank with cmd=initack. One per rank at
  * most, so a stray local connection cannot make us hold sockets without end. */
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr,
@@ -164,7 +232,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		return;
 	}
 	c->child_fd = -1;
-	if (conn_open(cs, c, fd, -1) < 0) {
+	struct timeval tv = {PORT_IDENTIFY_S, 0};
+	c->identify_ev = evtimer_new(cs->base, on_identify_deadline, c);
+	if (conn_open(cs, c, fd, -1) < 0 || !c->identify_ev ||
+	    evtimer_add(c->identify_ev, &tv) < 0) {
 		conn_close(c);
 		free(c);
 		return;
@@ -189,7 +260,8 @@ static int listen_loopback(struct pmi1_conns *cs)
 }
 
 struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server *srv,
-				     long first_rank, long nranks)
+				     long first_rank, long nranks, pmi1_conns_left_f left,
+				     void *ctx)
 {
 	struct pmi1_conns *cs = calloc(1, sizeof *cs);
 	if (!cs)
@@ -198,8 +270,11 @@ struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server
 	cs->srv = srv;
 	cs->first_rank = first_rank;
 	cs->nranks = nranks;
+	cs->left = left;
+	cs->ctx = ctx;
 	cs->by_rank = calloc((size_t)(nranks ? nranks : 1), sizeof *cs->by_rank);
-	if (!cs->by_rank)
+	cs->left_ev = calloc((size_t)(nranks ? nranks : 1), sizeof *cs->left_ev);
+	if (!cs->by_rank || !cs->left_ev)
 		goto fail;
 	for (long i = 0; i < nranks; i++)
 		cs->by_rank[i].fd = cs->by_rank[i].child_fd = -1;
@@ -225,13 +300,16 @@ void pmi1_conns_free(struct pmi1_conns *cs)
 		return;
 	for (long i = 0; cs->by_rank && i < cs->nranks; i++)
 		conn_close(&cs->by_rank[i]);
-	free(cs->by_rank);
 	while (cs->port_conns) {
 		struct conn *c = cs->port_conns;
 		cs->port_conns = c->next;
 		conn_close(c);
 		free(c);
 	}
+	for (long i = 0; cs->left_ev && i < cs->nranks; i++)
+		unwatch_left(cs, i);
+	free(cs->left_ev);
+	free(cs->by_rank);
 	if (cs->listener)
 		evconnlistener_free(cs->listener);
 	free(cs);
@@ -261,10 +339,16 @@ void pmi1_conns_rank_exited(struct pmi1_conns *cs, long rank)
 	struct conn *c = &cs->by_rank[rank - cs->first_rank];
 	while (c->fd >= 0 && conn_read_once(c))
 		;
-	conn_close(c);
 	/* Which port connection was this rank's only the engine knows: read
-	 * them all now (they are few); the dead rank's closes at its EOF. */
-	for (struct conn *p = cs->port_conns; p; p = p->next)
+	 * them all now (they are few), and close the rank's. */
+	for (struct conn *p = cs->port_conns; p; p = p->next) {
 		while (p->fd >= 0 && conn_read_once(p))
 			;
+		if (p->client && pmi1_client_rank(p->client) == rank)
+			conn_close(p);
+	}
+	pmi1_server_rank_gone(cs->srv, rank);
+	conn_close(c);
+	/* Gone for good, whether it finalized or not: its exit says the rest. */
+	unwatch_left(cs, rank - cs->first_rank);
 }

@@ -9,9 +9,15 @@ struct event_base;
 struct pmi1_server;
 struct pmi1_conns;
 
+/* Told when a rank that said cmd=init lost its PMI-1 connection without
+ * cmd=finalize and is still running a while later: the other ranks would
+ * wait for it in their next barrier. */
+typedef void (*pmi1_conns_left_f)(void *ctx, long rank);
+
 /* One socketpair for each of nranks ranks from first_rank, and the port. */
 struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server *srv,
-				     long first_rank, long nranks);
+				     long first_rank, long nranks, pmi1_conns_left_f left,
+				     void *ctx);
 void pmi1_conns_free(struct pmi1_conns *cs);
 
 /* The rank's end of its socketpair, to inherit as PMI_FD (-1 once spawned). */
@@ -21,7 +27,7 @@ int pmi1_conns_port(const struct pmi1_conns *cs);
 /* The rank was forked (or not): our copy of its end goes. */
 void pmi1_conns_spawned(struct pmi1_conns *cs, long rank);
 /* The rank ended: handle what it wrote last (cmd=finalize), then close its
- * connections. */
+ * connection; no PMI_PORT connection may claim the rank from now on. */
 void pmi1_conns_rank_exited(struct pmi1_conns *cs, long rank);
 
 /* The pmi1_ops.send of the engine: client_ctx is the connection. */

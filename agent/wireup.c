@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <ftw.h>
 #include <hwloc.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmpi/jobdir.h"
 #include "cmpi/pack.h"
 #include "cmpi/util.h"
 #include "pmi1.h"
@@ -43,7 +43,7 @@ struct agent_wireup {
 	struct pmix_host *pmix;
 	struct pmi1_server *pmi1;
 	char *process_mapping;
-	char shm_dir[64];       /* private shared-memory directory for Open MPI, or "" */
+	char shm_dir[CMPI_JOBDIR_MAX];       /* private shared-memory directory for Open MPI, or "" */
 	hwloc_topology_t topology; /* this node's, loaded once; NULL if hwloc failed */
 	struct pmi1_conns *conns;
 	uint32_t next_seq[CMPI_FENCE_KIND_END];
@@ -60,15 +60,28 @@ static void collective_enter(struct agent_wireup *w, uint8_t kind, const void *d
 	struct collective *c = calloc(1, sizeof *c);
 	struct cmpi_msg_fence m = {.kind = kind, .seq = w->next_seq[kind]++, .data = data,
 				   .len = len};
-	if (c) {
+	char msg[192];
+
+	if (c && cmpi_msg_fence_write(w->ctl, CMPI_MSG_FENCE_IN, &m) == 0) {
 		c->kind = kind;
 		c->seq = m.seq;
 		c->pending = pending;
 		c->next = w->collectives;
 		w->collectives = c;
+		return;
 	}
-	if (!c || cmpi_msg_fence_write(w->ctl, CMPI_MSG_FENCE_IN, &m) < 0)
-		cmpi_error("cannot send fence data (%zu bytes) to the launcher", len);
+	free(c);
+	/* More than one frame carries (or no memory): the job cannot go on. Say
+	 * why, and answer the ranks' fence now rather than leave them waiting. */
+	snprintf(msg, sizeof msg,
+		 "(with the other ranks of its node) put %zu bytes into one fence, more than "
+		 "cmpirun carries (%u MiB a node)",
+		 len, CMPI_FRAME_MAX_PAYLOAD >> 20);
+	cmpi_msg_abort_write(w->ctl, w->job->first_rank, CMPI_ABORT_PROTOCOL, 1, msg);
+	if (kind == CMPI_FENCE_PMIX)
+		pmix_host_fence_done(w->pmix, pending, 1, NULL, 0);
+	else
+		pmi1_server_barrier_done(w->pmi1, 1, NULL, 0);
 }
 
 static int collective_done(struct agent_wireup *w, const struct cmpi_msg_fence *m)
@@ -80,8 +93,8 @@ static int collective_done(struct agent_wireup *w, const struct cmpi_msg_fence *
 	if (!c)
 		return -1; /* an answer to nothing we asked */
 	*pp = c->next;
-	if (m->status)
-		cmpi_error("the launcher ended a %s fence with an error",
+	if (m->status) /* the launcher has said why, once, for the whole job */
+		cmpi_debug("the launcher ended a %s fence with an error",
 			   m->kind == CMPI_FENCE_PMIX ? "PMIx" : "PMI-1");
 	if (m->kind == CMPI_FENCE_PMIX) {
 		pmix_host_fence_done(w->pmix, c->pending, (int)m->status, m->data, m->len);
@@ -192,6 +205,13 @@ static void on_pmi1_protocol_error(void *ctx, long rank, const char *why)
 	cmpi_msg_abort_write(w->ctl, (uint32_t)rank, CMPI_ABORT_PROTOCOL, 1, why);
 }
 
+static void on_pmi1_left(void *ctx, long rank)
+{
+	struct agent_wireup *w = ctx;
+	cmpi_msg_abort_write(w->ctl, (uint32_t)rank, CMPI_ABORT_PROTOCOL, 1,
+			     "closed its PMI-1 connection without cmd=finalize and kept running");
+}
+
 static const struct pmi1_ops pmi1_ops = {
 	.send = pmi1_conns_send,
 	.barrier = on_pmi1_barrier,
@@ -238,9 +258,8 @@ static char *process_mapping(const struct cmpi_msg_job *job)
  * our own keeps them apart, and goes with everything in it at the end. */
 static void make_shm_dir(struct agent_wireup *w)
 {
-	snprintf(w->shm_dir, sizeof w->shm_dir, "/dev/shm/cmpi-%.16s-%u-XXXXXX", w->job->jobid,
-		 w->job->node);
-	if (!mkdtemp(w->shm_dir)) {
+	if (cmpi_jobdir_make(w->shm_dir, sizeof w->shm_dir, "/dev/shm", w->job->jobid,
+			     w->job->node) < 0) {
 		cmpi_debug("no private directory in /dev/shm (%s); Open MPI uses its default",
 			   strerror(errno));
 		w->shm_dir[0] = '\0';
@@ -262,15 +281,6 @@ static void load_topology(struct agent_wireup *w)
 		hwloc_topology_destroy(w->topology);
 		w->topology = NULL;
 	}
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
 }
 
 struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cmpi_msg_job *job,
@@ -314,7 +324,7 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	w->pmi1 = pmi1_server_create(&p1, &pmi1_ops, w);
 	if (!w->pmi1)
 		goto fail;
-	w->conns = pmi1_conns_create(base, w->pmi1, job->first_rank, job->nranks);
+	w->conns = pmi1_conns_create(base, w->pmi1, job->first_rank, job->nranks, on_pmi1_left, w);
 	if (!w->conns)
 		goto fail;
 	return w;
@@ -346,7 +356,7 @@ void agent_wireup_stop(struct agent_wireup *w)
 	}
 	free(w->process_mapping);
 	if (w->shm_dir[0])
-		nftw(w->shm_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		cmpi_jobdir_remove(w->shm_dir);
 	free(w);
 }
 
@@ -391,6 +401,7 @@ static int add_default(char ***env, size_t *n, const char *key, const char *valu
 
 char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd)
 {
+	errno = 0;
 	char **env = pmix_host_rank_env(w->pmix, rank);
 	size_t n = cmpi_strv_len(env);
 	bool ok = env != NULL;

@@ -314,7 +314,7 @@ static void rank_exited(struct job *job, struct agent_slot *slot, const struct c
 		break;
 	case CMPI_EXIT_WIREUP_FAILED:
 		job_fail(job, JOB_EXIT_ERROR, 0,
-			 "rank %ld on node %ld could not be started: its agent's PMIx and PMI-1 servers did not start (%s)",
+			 "rank %ld on node %ld could not be started: its agent could not set up PMIx and PMI-1 for it (%s)",
 			 rank, slot->node, strerror((int)m->code));
 		break;
 	case CMPI_EXIT_CHDIR_FAILED:
@@ -595,8 +595,8 @@ static int job_setup(struct job *job)
 	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
 				    STDERR_FILENO, on_output_backlog, job);
 	job->server = control_server_create(job->base, job->token, &control_ops, job);
-	job->runtime = runtime_local_create(job->base, agent_path, job->nagents, on_agent_exited,
-					    job);
+	job->runtime = runtime_local_create(job->base, agent_path, job->jobid, job->nagents,
+					    on_agent_exited, job);
 	free(agent_path);
 	if (!job->output || !job->server || !job->runtime) {
 		cmpi_error("cannot set up the job: %s", strerror(errno));

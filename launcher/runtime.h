@@ -21,9 +21,10 @@ struct runtime {
 	const struct runtime_ops *ops;
 };
 
-/* Agents as child processes of cmpirun on this host. */
+/* Agents as child processes of cmpirun on this host, for job `jobid`. */
 struct runtime *runtime_local_create(struct event_base *base, const char *agent_path,
-				     long nagents, runtime_agent_exited_f exited, void *ctx);
+				     const char *jobid, long nagents, runtime_agent_exited_f exited,
+				     void *ctx);
 
 /* The cmpi-agent binary: $CMPI_AGENT, else beside cmpirun's own executable.
  * Returns a malloc'd path or NULL. */

@@ -12,12 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmpi/jobdir.h"
 #include "cmpi/util.h"
 #include "runtime.h"
 
 struct local_runtime {
 	struct runtime rt;
 	char *agent_path;
+	char jobid[17];
 	long nagents;
 	pid_t *pids; /* 0 when not started or already reaped */
 	struct event *sigchld;
@@ -124,6 +126,10 @@ static void local_finish(struct runtime *rt, int grace_ms)
 		waitpid(lr->pids[i], NULL, 0);
 		lr->pids[i] = 0;
 	}
+	/* An agent killed before its own cleanup leaves its private directories
+	 * behind; the agents ran on this host, so they are ours to sweep. */
+	cmpi_jobdirs_remove_all("/tmp", lr->jobid);
+	cmpi_jobdirs_remove_all("/dev/shm", lr->jobid);
 }
 
 static void local_destroy(struct runtime *rt)
@@ -145,7 +151,8 @@ static const struct runtime_ops local_ops = {
 };
 
 struct runtime *runtime_local_create(struct event_base *base, const char *agent_path,
-				     long nagents, runtime_agent_exited_f exited, void *ctx)
+				     const char *jobid, long nagents, runtime_agent_exited_f exited,
+				     void *ctx)
 {
 	struct local_runtime *lr = calloc(1, sizeof *lr);
 	if (!lr)
@@ -155,6 +162,7 @@ struct runtime *runtime_local_create(struct event_base *base, const char *agent_
 	lr->exited = exited;
 	lr->ctx = ctx;
 	lr->agent_path = strdup(agent_path);
+	snprintf(lr->jobid, sizeof lr->jobid, "%s", jobid);
 	lr->pids = calloc((size_t)nagents, sizeof *lr->pids);
 	lr->sigchld = evsignal_new(base, SIGCHLD, on_sigchld, lr);
 	if (!lr->agent_path || !lr->pids || !lr->sigchld || event_add(lr->sigchld, NULL) < 0) {

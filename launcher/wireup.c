@@ -117,6 +117,12 @@ static long node_of_rank(const struct wireup *w, long rank)
 static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
 {
 	struct cmpi_msg_fence out = {.kind = f->kind, .seq = f->seq, .status = status};
+	/* Each part fit in a frame; all of them together need not. */
+	if (status == 0 && evbuffer_get_length(f->data) > CMPI_FRAME_MAX_PAYLOAD - 16) {
+		fail(w, 1, "a fence gathered %zu bytes from all agents, more than cmpirun carries (%u MiB)",
+		     evbuffer_get_length(f->data), CMPI_FRAME_MAX_PAYLOAD >> 20);
+		out.status = status = 1;
+	}
 	if (status == 0) {
 		out.len = evbuffer_get_length(f->data);
 		out.data = evbuffer_pullup(f->data, -1);
@@ -307,8 +313,8 @@ int wireup_frame(struct wireup *w, long node, const struct cmpi_frame_header *hd
 			/* Open MPI says "N/A" when the caller gave no message. */
 			bool said = ab.message[0] && strcmp(ab.message, "N/A") != 0;
 			fail(w, (int)(ab.status & 0xff) ? (int)(ab.status & 0xff) : 1,
-			     "rank %u on node %ld called MPI_Abort with status %u%s%s", ab.rank,
-			     node, ab.status, said ? ": " : "", said ? ab.message : "");
+			     "rank %u on node %ld called MPI_Abort with status %d%s%s", ab.rank,
+			     node, (int32_t)ab.status, said ? ": " : "", said ? ab.message : "");
 		}
 		free(ab.message);
 		return 0;

@@ -34,6 +34,7 @@ struct kvs {
 struct slot {
 	struct pmi1_client *client; /* NULL: not connected (yet, or any more) */
 	bool in_barrier;
+	bool used; /* said cmd=init, or the rank ended: initack may not claim it */
 };
 
 struct pmi1_server {
@@ -337,8 +338,8 @@ static int cmd_initack(struct pmi1_client *c, const struct words *w)
 		return -1;
 	}
 	struct slot *s = &srv->slots[rank - srv->job.first_rank];
-	if (s->client) {
-		failf(c, "sent cmd=initack pmiid=%ld, a rank already connected", rank);
+	if (s->client || s->used) {
+		failf(c, "sent cmd=initack pmiid=%ld, a rank already connected or done", rank);
 		return -1;
 	}
 	s->client = c;
@@ -356,6 +357,8 @@ static int cmd_init(struct pmi1_client *c, const struct words *w)
 		return -1;
 	if (rc == 0 && !c->initialized) {
 		c->initialized = true;
+		if (c->rank >= 0)
+			c->srv->slots[c->rank - c->srv->job.first_rank].used = true;
 		c->srv->ops->initialized(c->srv->ctx, c->rank);
 	}
 	return 0;
@@ -652,6 +655,22 @@ struct pmi1_client *pmi1_client_create(struct pmi1_server *srv, long rank, void 
 		srv->clients->prev = c;
 	srv->clients = c;
 	return c;
+}
+
+long pmi1_client_rank(const struct pmi1_client *c)
+{
+	return c->rank;
+}
+
+bool pmi1_client_in_mpi(const struct pmi1_client *c)
+{
+	return c->initialized && !c->finalized;
+}
+
+void pmi1_server_rank_gone(struct pmi1_server *srv, long rank)
+{
+	if (rank >= srv->job.first_rank && rank - srv->job.first_rank < srv->job.nranks)
+		srv->slots[rank - srv->job.first_rank].used = true;
 }
 
 void pmi1_client_free(struct pmi1_client *c)

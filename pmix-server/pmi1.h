@@ -3,6 +3,7 @@
 #ifndef CMPI_PMI1_H
 #define CMPI_PMI1_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The client's line limit (MPICH's PMIU_MAXLINE); a longer line is an error. */
@@ -79,6 +80,16 @@ void pmi1_client_free(struct pmi1_client *c);
  * kvsname, and a second put of a key (forbidden by the PMI-1 spec and never
  * done by MPICH): `cmd=put_result rc=-1 msg=duplicate_key_<k>`. */
 int pmi1_client_input(struct pmi1_client *c, const char *data, size_t len);
+
+/* The client's rank, or -1 while a PMI_PORT client has not named it. */
+long pmi1_client_rank(const struct pmi1_client *c);
+/* True between cmd=init and cmd=finalize: a connection lost then leaves the
+ * others waiting for this rank in their next barrier. */
+bool pmi1_client_in_mpi(const struct pmi1_client *c);
+/* The rank ended. From now on, and once a client of the rank has said
+ * cmd=init, no PMI_PORT connection may claim it: the port takes anyone on
+ * the host, who could otherwise speak (and abort) for a rank that is done. */
+void pmi1_server_rank_gone(struct pmi1_server *srv, long rank);
 
 /* The allgather for a barrier completed: `data` is every agent's blob
  * concatenated in any order. Stores the puts and sends cmd=barrier_out to

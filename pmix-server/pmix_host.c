@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <hwloc.h>
 #include <pmix.h>
 #include <pmix_server.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmpi/jobdir.h"
 #include "cmpi/pack.h"
 #include "cmpi/util.h"
 
@@ -45,11 +45,12 @@ struct pmix_host {
 	void *ctx;
 	struct pmix_host_job job;
 	char nspace[PMIX_MAX_NSLEN + 1];
-	char tmpdir[64];
+	char tmpdir[CMPI_JOBDIR_MAX];
 	char *topology_xml;   /* the topology for the ranks, or NULL */
 	bool initialized;
 	struct pending *pendings;
-	pthread_mutex_t lock; /* guards queue, queue_tail */
+	struct work *serving; /* dmodex requests libpmix has not answered yet */
+	pthread_mutex_t lock; /* guards queue, queue_tail, pendings, serving */
 	struct work *queue, **queue_tail;
 	int wake[2];          /* a byte in wake[1] says the queue has work */
 	struct event *wake_ev;
@@ -325,10 +326,23 @@ void pmix_host_dmodex_done(struct pmix_host *h, void *pending, int status, const
 	answer(h, pending, status, data, len);
 }
 
+static void serving_unlink(struct pmix_host *h, struct work *w)
+{
+	pthread_mutex_lock(&h->lock);
+	struct work **pp = &h->serving;
+	while (*pp && *pp != w)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = w->next;
+	w->next = NULL;
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* On libpmix's thread; it frees data when we return. */
 static void on_dmodex_served(pmix_status_t status, char *data, size_t sz, void *cbdata)
 {
 	struct work *w = cbdata;
+	serving_unlink(the_host, w);
 	if (status == PMIX_SUCCESS && sz > 0) {
 		w->data = malloc(sz);
 		if (w->data) {
@@ -352,8 +366,14 @@ void pmix_host_dmodex_serve(struct pmix_host *h, long rank, uint64_t request)
 	}
 	w->request = request;
 	PMIX_LOAD_PROCID(&proc, h->nspace, (pmix_rank_t)rank);
+	/* On the list first: libpmix may answer before the call returns. */
+	pthread_mutex_lock(&h->lock);
+	w->next = h->serving;
+	h->serving = w;
+	pthread_mutex_unlock(&h->lock);
 	pmix_status_t rc = PMIx_server_dmodex_request(&proc, on_dmodex_served, w);
 	if (rc != PMIX_SUCCESS) {
+		serving_unlink(h, w);
 		free(w);
 		h->ops->dmodex_served(h->ctx, request, 1, NULL, 0);
 	}
@@ -526,15 +546,6 @@ char **pmix_host_rank_env(struct pmix_host *h, long rank)
 	return env;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 struct pmix_host *pmix_host_start(struct event_base *base, const struct pmix_host_job *job,
 				  const struct pmix_host_ops *ops, void *ctx)
 {
@@ -554,8 +565,7 @@ struct pmix_host *pmix_host_start(struct event_base *base, const struct pmix_hos
 	if (the_host)
 		goto fail; /* libpmix serves one job per process */
 	snprintf(h->nspace, sizeof h->nspace, "cmpi.%s", job->jobid);
-	snprintf(h->tmpdir, sizeof h->tmpdir, "/tmp/cmpi-%.16s-%ld-XXXXXX", job->jobid, job->node);
-	if (!mkdtemp(h->tmpdir)) {
+	if (cmpi_jobdir_make(h->tmpdir, sizeof h->tmpdir, "/tmp", job->jobid, job->node) < 0) {
 		cmpi_error("cannot create a directory for the PMIx server: %s", strerror(errno));
 		h->tmpdir[0] = '\0';
 		goto fail;
@@ -615,6 +625,11 @@ void pmix_host_stop(struct pmix_host *h)
 		free(w->data);
 		free(w);
 	}
+	while (h->serving) {
+		struct work *w = h->serving;
+		h->serving = w->next;
+		free(w);
+	}
 	while (h->pendings) {
 		struct pending *p = h->pendings;
 		pending_unlink(h, p);
@@ -626,7 +641,7 @@ void pmix_host_stop(struct pmix_host *h)
 		if (h->wake[i] >= 0)
 			close(h->wake[i]);
 	if (h->tmpdir[0])
-		nftw(h->tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		cmpi_jobdir_remove(h->tmpdir);
 	if (h->topology_xml)
 		hwloc_free_xmlbuffer(h->job.topology, h->topology_xml);
 	pthread_mutex_destroy(&h->lock);

@@ -193,6 +193,38 @@ mpich:pmi1_garbage)
 	expect_rc 1
 	expect_apperr '^cmpirun: rank [01] on node [0-9]+: its MPI library sent a line that is not PMI-1'
 	;;
+mpich:pmi_port)
+	# A wrapper that closes the inherited PMI_FD (and drops the variable): MPICH
+	# then finds the agent through PMI_PORT and names its rank with PMI_ID.
+	need_bin hello
+	check_hello 4 bash -c 'eval "exec $PMI_FD>&-"; exec env -u PMI_FD "$0"' "$BIN"
+	;;
+mpich:pmi1_dropped)
+	# Rank 1 says cmd=init, then closes its PMI socket and keeps running: rank 0
+	# would wait in the barrier for it forever. The job must end, saying why.
+	run_job 2 bash -c '
+		printf "cmd=init pmi_version=1 pmi_subversion=1\n" >&$PMI_FD
+		read -r line <&$PMI_FD
+		[ "$PMI_RANK" = 1 ] && { eval "exec $PMI_FD>&-"; sleep 30; }
+		printf "cmd=barrier_in\n" >&$PMI_FD
+		read -r line <&$PMI_FD
+		echo "rank $PMI_RANK passed the barrier"'
+	expect_rc 1
+	expect_no_line "passed the barrier"
+	expect_apperr '^cmpirun: rank 1 on node [0-9]+: its MPI library closed its PMI-1 connection without cmd=finalize'
+	[ "$ELAPSED_MS" -lt 20000 ] || fail "took $ELAPSED_MS ms to notice"
+	;;
+mpich:fence_too_big)
+	# One agent's puts over the frame limit (1 agent), or each agent's part
+	# fits but all of them together do not (2 agents, 45,000 keys each).
+	keys=70000
+	[ "$AGENTS" -gt 1 ] && keys=45000
+	run_job "$AGENTS" "$PYTHON" "$HERE/pmi1_bigput.py" "$keys"
+	expect_rc 1
+	[ "$(grep -c '^puts done$' "$OUT")" -eq "$AGENTS" ] || fail "the ranks did not get to the barrier"
+	expect_no_line "barrier_out"
+	expect_apperr 'more than cmpirun carries'
+	;;
 pmix:fence | pmix:fence_nocollect)
 	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
 	args="-s 65536 -r 5 -t"

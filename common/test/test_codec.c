@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <event2/buffer.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmpi/frame.h"
@@ -328,6 +329,73 @@ static void token_helpers(void **state)
 	assert_int_equal(cmpi_hex_decode(hex, b, sizeof b - 1), -1);
 }
 
+/* Every strict prefix of a wire-up message's payload is rejected, and the
+ * whole payload decodes to what was encoded. */
+static void wireup_messages(void **state)
+{
+	struct evbuffer *buf = evbuffer_new();
+	uint8_t payload[256];
+	size_t len;
+	(void)state;
+
+	struct cmpi_msg_fence f = {.kind = CMPI_FENCE_PMI1, .seq = 9, .status = 3,
+				   .data = (const uint8_t *)"abc", .len = 3}, fo;
+	assert_int_equal(cmpi_msg_fence_write(buf, CMPI_MSG_FENCE_OUT, &f), 0);
+	take_frame(buf, CMPI_MSG_FENCE_OUT, payload, &len);
+	assert_int_equal(cmpi_msg_fence_read(CMPI_MSG_FENCE_OUT, payload, len, &fo), 0);
+	assert_int_equal(fo.kind, CMPI_FENCE_PMI1);
+	assert_int_equal(fo.seq, 9);
+	assert_int_equal(fo.status, 3);
+	assert_int_equal(fo.len, 3);
+	assert_memory_equal(fo.data, "abc", 3);
+	for (size_t cut = 0; cut < 9; cut++) /* kind, seq, status */
+		assert_int_equal(cmpi_msg_fence_read(CMPI_MSG_FENCE_OUT, payload, cut, &fo), -1);
+	payload[0] = CMPI_FENCE_KIND_END; /* no such kind */
+	assert_int_equal(cmpi_msg_fence_read(CMPI_MSG_FENCE_OUT, payload, len, &fo), -1);
+	/* FENCE_IN has no status: the data starts right after the sequence. */
+	assert_int_equal(cmpi_msg_fence_write(buf, CMPI_MSG_FENCE_IN, &f), 0);
+	take_frame(buf, CMPI_MSG_FENCE_IN, payload, &len);
+	assert_int_equal(cmpi_msg_fence_read(CMPI_MSG_FENCE_IN, payload, len, &fo), 0);
+	assert_int_equal(fo.status, 0);
+	assert_int_equal(fo.len, 3);
+
+	struct cmpi_msg_dmodex d = {.node = 2, .id = 77, .rank = 5}, dout;
+	assert_int_equal(cmpi_msg_dmodex_write(buf, CMPI_MSG_DMODEX_REQ, &d), 0);
+	take_frame(buf, CMPI_MSG_DMODEX_REQ, payload, &len);
+	assert_int_equal(cmpi_msg_dmodex_read(CMPI_MSG_DMODEX_REQ, payload, len, &dout), 0);
+	assert_int_equal(dout.node, 2);
+	assert_int_equal(dout.id, 77);
+	assert_int_equal(dout.rank, 5);
+	for (size_t cut = 0; cut < len; cut++)
+		assert_int_equal(cmpi_msg_dmodex_read(CMPI_MSG_DMODEX_REQ, payload, cut, &dout), -1);
+	/* A request with something after it is not a request. */
+	assert_int_equal(cmpi_msg_dmodex_read(CMPI_MSG_DMODEX_REQ, payload, len + 1, &dout), -1);
+
+	assert_int_equal(cmpi_msg_abort_write(buf, 4, CMPI_ABORT_CALLED, 7, "oops"), 0);
+	take_frame(buf, CMPI_MSG_ABORT, payload, &len);
+	struct cmpi_msg_abort ab;
+	assert_int_equal(cmpi_msg_abort_read(payload, len, &ab), 0);
+	assert_int_equal(ab.rank, 4);
+	assert_int_equal(ab.reason, CMPI_ABORT_CALLED);
+	assert_int_equal(ab.status, 7);
+	assert_string_equal(ab.message, "oops");
+	free(ab.message);
+	for (size_t cut = 0; cut < len; cut++)
+		assert_int_equal(cmpi_msg_abort_read(payload, cut, &ab), -1);
+	payload[4] = CMPI_ABORT_REASON_END;
+	assert_int_equal(cmpi_msg_abort_read(payload, len, &ab), -1);
+
+	struct cmpi_msg_client c = {.rank = 3, .state = CMPI_CLIENT_FINALIZED}, cout;
+	assert_int_equal(cmpi_msg_client_write(buf, &c), 0);
+	take_frame(buf, CMPI_MSG_CLIENT, payload, &len);
+	assert_int_equal(cmpi_msg_client_read(payload, len, &cout), 0);
+	assert_int_equal(cout.rank, 3);
+	assert_int_equal(cout.state, CMPI_CLIENT_FINALIZED);
+	payload[4] = 0;
+	assert_int_equal(cmpi_msg_client_read(payload, len, &cout), -1);
+	evbuffer_free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +411,7 @@ int main(void)
 		cmocka_unit_test(log_lines),
 		cmocka_unit_test(peek_waits_for_whole_frames),
 		cmocka_unit_test(token_helpers),
+		cmocka_unit_test(wireup_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

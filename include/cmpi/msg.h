@@ -49,7 +49,7 @@ enum cmpi_exit_how {
 	CMPI_EXIT_EXEC_FAILED,     /* code = errno of execvp */
 	CMPI_EXIT_CHDIR_FAILED,    /* code = errno of chdir */
 	CMPI_EXIT_SPAWN_FAILED,    /* code = errno of pipe, fork or dup2: a resource limit */
-	CMPI_EXIT_WIREUP_FAILED,   /* code = errno: the agent's PMIx or PMI-1 server did not start */
+	CMPI_EXIT_WIREUP_FAILED,   /* code = errno: PMIx or PMI-1 could not be set up for it */
 	CMPI_EXIT_HOW_END
 };
 

@@ -57,6 +57,16 @@ check_no_leftovers() {
 	for p in $(grep -lsa "CMPI_JOBID=$jobid" /proc/[0-9]*/environ | cut -d/ -f3); do
 		alive "$p" && fail "rank process $p of job $jobid left running"
 	done
+	expect_no_job_dirs "$jobid"
+}
+
+# The agents' private directories (PMIx server, Open MPI's shared memory) of
+# job $1 are gone: agents remove their own, cmpirun sweeps a killed agent's.
+expect_no_job_dirs() {
+	local d
+	for d in /tmp/cmpi-"$1"-* /dev/shm/cmpi-"$1"-*; do
+		[ -e "$d" ] && fail "left behind: $d"
+	done
 	return 0
 }
 
@@ -475,6 +485,23 @@ case_kill9_launcher() {
 	kill -KILL "$JOB_PID"
 	wait "$JOB_PID" 2>/dev/null
 	wait_gone 5 $agents $(cat "$WORK"/pid.*) || fail "agents or ranks outlived cmpirun"
+	expect_no_job_dirs "$(sed -n 's/.*job \([0-9a-f]\{16\}\):.*/\1/p' "$ERR" | head -n 1)"
+}
+
+case_kill9_agent() {
+	# An agent killed mid-job: the job fails at once, naming it, and nothing of
+	# it is left (its ranks die with it; cmpirun sweeps its directories).
+	start_sleeping_job ""
+	local victim
+	victim=$(sed -n 's/.*started agent 1 (pid \([0-9]*\)).*/\1/p' "$ERR")
+	[ -n "$victim" ] || fail "no PID for agent 1"
+	ls -d /tmp/cmpi-*-1-* >/dev/null 2>&1 || fail "agent 1 made no PMIx directory"
+	kill -KILL "$victim"
+	wait "$JOB_PID"
+	RC=$?
+	expect_rc 1
+	expect_err "lost the agent of node 1"
+	expect_ranks_gone
 }
 
 # The control port from the verbose log of the job running in the background.

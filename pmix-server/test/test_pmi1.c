@@ -426,7 +426,7 @@ static void pmi_port_initack(void **state)
 	/* Rank 3 again. */
 	struct pmi1_client *dup = pmi1_client_create(a.srv, -1, &p[1]);
 	assert_int_equal(say(dup, "cmd=initack pmiid=3\n"), -1);
-	assert_string_equal(a.why, "sent cmd=initack pmiid=3, a rank already connected");
+	assert_string_equal(a.why, "sent cmd=initack pmiid=3, a rank already connected or done");
 	assert_int_equal(a.error_rank, -1);
 	pmi1_client_free(dup);
 	/* Not one of this agent's ranks, or not a number. */
@@ -455,6 +455,38 @@ static void pmi_port_initack(void **state)
 	assert_non_null(c);
 	assert_null(pmi1_client_create(a.srv, 0, &p[4]));
 	/* server_free takes the clients still there. */
+	agent_fini(&a);
+}
+
+/* The port takes anyone on the host: once a rank has used PMI, or ended, no
+ * later connection may speak for it (and, say, abort the job in its name). */
+static void pmi_port_cannot_claim_a_used_rank(void **state)
+{
+	struct agent a;
+	struct peer p[4] = {0};
+	(void)state;
+	agent_init(&a, 2, 2, 4);
+
+	/* Rank 2 inits over its socketpair, then its connection goes. */
+	struct pmi1_client *c = pmi1_client_create(a.srv, 2, &p[0]);
+	assert_true(!pmi1_client_in_mpi(c));
+	ask(c, &p[0], "cmd=init pmi_version=1 pmi_subversion=1\n",
+	    "cmd=response_to_init pmi_version=1 pmi_subversion=1 rc=0\n");
+	assert_true(pmi1_client_in_mpi(c));
+	assert_int_equal(pmi1_client_rank(c), 2);
+	pmi1_client_free(c);
+	struct pmi1_client *thief = pmi1_client_create(a.srv, -1, &p[1]);
+	assert_int_equal(pmi1_client_rank(thief), -1);
+	assert_int_equal(say(thief, "cmd=initack pmiid=2\n"), -1);
+	assert_string_equal(a.why, "sent cmd=initack pmiid=2, a rank already connected or done");
+	pmi1_client_free(thief);
+
+	/* Rank 3 never used PMI (its wrapper closed PMI_FD) and has ended. */
+	pmi1_server_rank_gone(a.srv, 3);
+	thief = pmi1_client_create(a.srv, -1, &p[2]);
+	assert_int_equal(say(thief, "cmd=initack pmiid=3\n"), -1);
+	pmi1_client_free(thief);
+	assert_int_equal(a.aborts, 0);
 	agent_fini(&a);
 }
 
@@ -728,6 +760,7 @@ int main(void)
 	    cmocka_unit_test(unsupported_commands),
 	    cmocka_unit_test(abort_command),
 	    cmocka_unit_test(pmi_port_initack),
+	    cmocka_unit_test(pmi_port_cannot_claim_a_used_rank),
 	    cmocka_unit_test(pmi2_client),
 	    cmocka_unit_test(garbage),
 	    cmocka_unit_test(malformed_blobs),
