@@ -27,14 +27,14 @@
 
 struct conn {
 	struct pmi1_conns *cs;
-	int fd;          /* -1 once closed */
-	int child_fd;    /* socketpair: the rank's end until it is forked, else -1 */
-	bool broken;     /* a write failed while the engine was using the client */
+	int fd;	      /* -1 once closed */
+	int child_fd; /* socketpair: the rank's end until it is forked, else -1 */
+	bool broken;  /* a write failed while the engine was using the client */
 	struct pmi1_client *client;
 	struct event *read_ev, *write_ev;
-	struct evbuffer *out; /* replies the socket did not take yet */
+	struct evbuffer *out;	   /* replies the socket did not take yet */
 	struct event *identify_ev; /* port connections: the cmd=initack deadline */
-	struct conn *next;    /* port connections only */
+	struct conn *next;	   /* port connections only */
 };
 
 struct pmi1_conns {
@@ -208,8 +208,8 @@ static void on_identify_deadline(evutil_socket_t fd, short what, void *arg)
 
 /* A PMI_PORT client: it names its rank with cmd=initack. One per rank at
  * most, so a stray local connection cannot make us hold sockets without end. */
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr,
-		      int len, void *arg)
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr, int len,
+		      void *arg)
 {
 	struct pmi1_conns *cs = arg;
 	struct conn *c = NULL;

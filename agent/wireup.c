@@ -43,8 +43,8 @@ struct agent_wireup {
 	struct pmix_host *pmix;
 	struct pmi1_server *pmi1;
 	char *process_mapping;
-	char shm_dir[CMPI_JOBDIR_MAX];       /* private shared-memory directory for Open MPI, or "" */
-	hwloc_topology_t topology; /* this node's, loaded once; NULL if hwloc failed */
+	char shm_dir[CMPI_JOBDIR_MAX]; /* private shared-memory directory for Open MPI, or "" */
+	hwloc_topology_t topology;     /* this node's, loaded once; NULL if hwloc failed */
 	struct pmi1_conns *conns;
 	uint32_t next_seq[CMPI_FENCE_KIND_END];
 	struct collective *collectives;
@@ -58,8 +58,8 @@ static void collective_enter(struct agent_wireup *w, uint8_t kind, const void *d
 			     void *pending)
 {
 	struct collective *c = calloc(1, sizeof *c);
-	struct cmpi_msg_fence m = {.kind = kind, .seq = w->next_seq[kind]++, .data = data,
-				   .len = len};
+	struct cmpi_msg_fence m = {
+	    .kind = kind, .seq = w->next_seq[kind]++, .data = data, .len = len};
 	char msg[192];
 
 	if (c && cmpi_msg_fence_write(w->ctl, CMPI_MSG_FENCE_IN, &m) == 0) {
@@ -164,11 +164,11 @@ static void on_pmix_client(void *ctx, long rank, enum cmpi_client_state state)
 }
 
 static const struct pmix_host_ops pmix_ops = {
-	.fence = on_pmix_fence,
-	.dmodex = on_pmix_dmodex,
-	.dmodex_served = on_pmix_dmodex_served,
-	.abort = on_pmix_abort,
-	.client = on_pmix_client,
+    .fence = on_pmix_fence,
+    .dmodex = on_pmix_dmodex,
+    .dmodex_served = on_pmix_dmodex_served,
+    .abort = on_pmix_abort,
+    .client = on_pmix_client,
 };
 
 /* ---- PMI-1 server callbacks ---- */
@@ -213,12 +213,12 @@ static void on_pmi1_left(void *ctx, long rank)
 }
 
 static const struct pmi1_ops pmi1_ops = {
-	.send = pmi1_conns_send,
-	.barrier = on_pmi1_barrier,
-	.abort = on_pmi1_abort,
-	.initialized = on_pmi1_initialized,
-	.finalized = on_pmi1_finalized,
-	.protocol_error = on_pmi1_protocol_error,
+    .send = pmi1_conns_send,
+    .barrier = on_pmi1_barrier,
+    .abort = on_pmi1_abort,
+    .initialized = on_pmi1_initialized,
+    .finalized = on_pmi1_finalized,
+    .protocol_error = on_pmi1_protocol_error,
 };
 
 /* MPICH's node map: consecutive nodes with the same number of ranks form one
@@ -266,18 +266,20 @@ static void make_shm_dir(struct agent_wireup *w)
 	}
 }
 
-/* The node's topology, once for the agent, libpmix and every rank. I/O
- * devices are kept as Open MPI keeps them (NIC locality); reading PCI is
- * what makes discovery slow, which is why it is done here once. */
+/* The node's topology, once for the agent, libpmix and every rank, which
+ * would otherwise each read /sys. Without I/O devices (hwloc's default): the
+ * PCI scan costs about 2 ms a device on a VM and hwloc's PCI plugin leaks at
+ * exit. UCX and libfabric find their devices themselves; only Open MPI's
+ * older openib BTL looks for NIC locality in hwloc's tree. */
 static void load_topology(struct agent_wireup *w)
 {
 	if (hwloc_topology_init(&w->topology) < 0) {
 		w->topology = NULL;
 		return;
 	}
-	hwloc_topology_set_io_types_filter(w->topology, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
 	if (hwloc_topology_load(w->topology) < 0) {
-		cmpi_debug("cannot load the hwloc topology; libpmix and the ranks discover their own");
+		cmpi_debug(
+		    "cannot load the hwloc topology; libpmix and the ranks discover their own");
 		hwloc_topology_destroy(w->topology);
 		w->topology = NULL;
 	}
@@ -300,26 +302,26 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	load_topology(w);
 
 	struct pmix_host_job pj = {
-		.jobid = job->jobid,
-		.size = job->size,
-		.node = job->node,
-		.nnodes = job->nnodes,
-		.node_names = job->node_names,
-		.node_nranks = job->node_nranks,
-		.first_rank = job->first_rank,
-		.nranks = job->nranks,
-		.topology = w->topology,
+	    .jobid = job->jobid,
+	    .size = job->size,
+	    .node = job->node,
+	    .nnodes = job->nnodes,
+	    .node_names = job->node_names,
+	    .node_nranks = job->node_nranks,
+	    .first_rank = job->first_rank,
+	    .nranks = job->nranks,
+	    .topology = w->topology,
 	};
 	w->pmix = pmix_host_start(base, &pj, &pmix_ops, w);
 	if (!w->pmix)
 		goto fail;
 	struct pmi1_job p1 = {
-		.kvsname = job->jobid,
-		.size = job->size,
-		.appnum = 0,
-		.process_mapping = w->process_mapping,
-		.first_rank = job->first_rank,
-		.nranks = job->nranks,
+	    .kvsname = job->jobid,
+	    .size = job->size,
+	    .appnum = 0,
+	    .process_mapping = w->process_mapping,
+	    .first_rank = job->first_rank,
+	    .nranks = job->nranks,
 	};
 	w->pmi1 = pmi1_server_create(&p1, &pmi1_ops, w);
 	if (!w->pmi1)
@@ -340,7 +342,7 @@ void agent_wireup_stop(struct agent_wireup *w)
 	if (!w)
 		return;
 	pmi1_conns_free(w->conns); /* before the engine its clients belong to */
-	pmix_host_stop(w->pmix); /* frees the PMIx callbacks the lists below point to */
+	pmix_host_stop(w->pmix);   /* frees the PMIx callbacks the lists below point to */
 	if (w->topology)
 		hwloc_topology_destroy(w->topology); /* after libpmix, which used it */
 	pmi1_server_free(w->pmi1);
@@ -371,7 +373,7 @@ static int cpus_available(void)
 }
 
 static int strv_add(char ***env, size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int strv_add(char ***env, size_t *n, const char *fmt, ...)
 {
@@ -421,8 +423,8 @@ char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd)
 	 * other than its own mpirun launched it. */
 	ok = ok && add_default(&env, &n, "OMPI_MCA_schizo", "^orte") == 0;
 	if (w->shm_dir[0])
-		ok = ok && add_default(&env, &n, "OMPI_MCA_btl_vader_backing_directory",
-				       w->shm_dir) == 0;
+		ok = ok &&
+		     add_default(&env, &n, "OMPI_MCA_btl_vader_backing_directory", w->shm_dir) == 0;
 	if ((int)w->job->nranks > cpus_available()) {
 		/* Oversubscribed: busy-polling ranks would starve each other. */
 		ok = ok && add_default(&env, &n, "OMPI_MCA_mpi_yield_when_idle", "1") == 0;

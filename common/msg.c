@@ -314,8 +314,7 @@ int cmpi_msg_abort_write(struct evbuffer *out, uint32_t rank, uint8_t reason, ui
 	if (!p)
 		return -1;
 	if (cmpi_pack_u32(p, rank) < 0 || cmpi_pack_u8(p, reason) < 0 ||
-	    cmpi_pack_u32(p, status) < 0 ||
-	    cmpi_pack_str(p, message ? message : "") < 0) {
+	    cmpi_pack_u32(p, status) < 0 || cmpi_pack_str(p, message ? message : "") < 0) {
 		evbuffer_free(p);
 		return -1;
 	}
@@ -357,7 +356,8 @@ int cmpi_msg_client_read(const uint8_t *data, size_t len, struct cmpi_msg_client
 	cmpi_unpack_init(&r, data, len);
 	m->rank = cmpi_unpack_u32(&r);
 	m->state = cmpi_unpack_u8(&r);
-	if (!cmpi_unpack_done(&r) || m->state < CMPI_CLIENT_PMIX || m->state >= CMPI_CLIENT_STATE_END)
+	if (!cmpi_unpack_done(&r) || m->state < CMPI_CLIENT_PMIX ||
+	    m->state >= CMPI_CLIENT_STATE_END)
 		return -1;
 	return 0;
 }

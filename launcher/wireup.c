@@ -16,7 +16,7 @@ struct fence {
 	uint8_t kind;
 	uint32_t seq;
 	long arrived;
-	bool *from;            /* [node]: its part is in */
+	bool *from;	       /* [node]: its part is in */
 	struct evbuffer *data; /* the parts, concatenated in arrival order */
 	struct fence *next;
 };
@@ -31,14 +31,14 @@ struct wireup {
 	uint32_t *first_rank;  /* [node] */
 	uint32_t *node_nranks; /* [node] */
 	struct fence *fences;
-	bool broken;           /* an agent is gone: no allgather can complete */
-	uint8_t *state;        /* [rank]: enum rank_state */
-	bool mpi_seen;         /* some rank connected to the PMIx or PMI-1 server */
+	bool broken;		 /* an agent is gone: no allgather can complete */
+	uint8_t *state;		 /* [rank]: enum rank_state */
+	bool mpi_seen;		 /* some rank connected to the PMIx or PMI-1 server */
 	long exited_without_mpi; /* a rank that exited 0 before anyone used MPI, or -1 */
 };
 
-struct wireup *wireup_create(long nnodes, const uint32_t *node_nranks,
-			     const struct wireup_ops *ops, void *ctx)
+struct wireup *wireup_create(long nnodes, const uint32_t *node_nranks, const struct wireup_ops *ops,
+			     void *ctx)
 {
 	struct wireup *w = calloc(1, sizeof *w);
 	if (!w)
@@ -92,8 +92,8 @@ bool wireup_handles(unsigned type)
 	       type == CMPI_MSG_DMODEX_RESP || type == CMPI_MSG_ABORT || type == CMPI_MSG_CLIENT;
 }
 
-__attribute__((format(printf, 3, 4))) static void fail(struct wireup *w, int code,
-						       const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void fail(struct wireup *w, int code, const char *fmt,
+						       ...)
 {
 	char msg[512];
 	va_list ap;
@@ -119,7 +119,9 @@ static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
 	struct cmpi_msg_fence out = {.kind = f->kind, .seq = f->seq, .status = status};
 	/* Each part fit in a frame; all of them together need not. */
 	if (status == 0 && evbuffer_get_length(f->data) > CMPI_FRAME_MAX_PAYLOAD - 16) {
-		fail(w, 1, "a fence gathered %zu bytes from all agents, more than cmpirun carries (%u MiB)",
+		fail(w, 1,
+		     "a fence gathered %zu bytes from all agents, more than cmpirun carries (%u "
+		     "MiB)",
 		     evbuffer_get_length(f->data), CMPI_FRAME_MAX_PAYLOAD >> 20);
 		out.status = status = 1;
 	}
@@ -128,8 +130,8 @@ static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
 		out.data = evbuffer_pullup(f->data, -1);
 	}
 	cmpi_debug("fence %s #%u %s: %zu bytes from %ld agents",
-		   f->kind == CMPI_FENCE_PMIX ? "pmix" : "pmi1", f->seq,
-		   status ? "failed" : "done", out.len, f->arrived);
+		   f->kind == CMPI_FENCE_PMIX ? "pmix" : "pmi1", f->seq, status ? "failed" : "done",
+		   out.len, f->arrived);
 	for (long i = 0; i < w->nnodes; i++) {
 		struct evbuffer *o = w->node_nranks[i] ? w->ops->agent_output(w->ctx, i) : NULL;
 		if (o && cmpi_msg_fence_write(o, CMPI_MSG_FENCE_OUT, &out) < 0)
@@ -242,7 +244,9 @@ static int dmodex_resp(struct wireup *w, long node, struct cmpi_msg_dmodex *m)
 
 static void rank_failed_mpi(struct wireup *w, long rank, const char *what)
 {
-	fail(w, 1, "rank %ld on node %ld exited with status 0 without calling %s, while other ranks use MPI",
+	fail(w, 1,
+	     "rank %ld on node %ld exited with status 0 without calling %s, while other ranks use "
+	     "MPI",
 	     rank, node_of_rank(w, rank), what);
 }
 
@@ -255,7 +259,8 @@ static int client_state(struct wireup *w, long node, const struct cmpi_msg_clien
 		w->state[rank] = RANK_FINALIZED;
 		return 0;
 	}
-	cmpi_debug("rank %ld connected over %s", rank, m->state == CMPI_CLIENT_PMIX ? "PMIx" : "PMI-1");
+	cmpi_debug("rank %ld connected over %s", rank,
+		   m->state == CMPI_CLIENT_PMIX ? "PMIx" : "PMI-1");
 	if (w->state[rank] == RANK_NO_MPI)
 		w->state[rank] = RANK_IN_MPI;
 	if (!w->mpi_seen) {

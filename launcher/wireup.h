@@ -19,8 +19,8 @@ struct wireup_ops {
 };
 
 /* node_nranks[nnodes] is the plan: ranks per node, consecutive blocks. */
-struct wireup *wireup_create(long nnodes, const uint32_t *node_nranks,
-			     const struct wireup_ops *ops, void *ctx);
+struct wireup *wireup_create(long nnodes, const uint32_t *node_nranks, const struct wireup_ops *ops,
+			     void *ctx);
 void wireup_free(struct wireup *w);
 
 /* True for the frame types handled here. */

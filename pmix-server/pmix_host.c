@@ -46,13 +46,13 @@ struct pmix_host {
 	struct pmix_host_job job;
 	char nspace[PMIX_MAX_NSLEN + 1];
 	char tmpdir[CMPI_JOBDIR_MAX];
-	char *topology_xml;   /* the topology for the ranks, or NULL */
+	char *topology_xml; /* the topology for the ranks, or NULL */
 	bool initialized;
 	struct pending *pendings;
 	struct work *serving; /* dmodex requests libpmix has not answered yet */
 	pthread_mutex_t lock; /* guards queue, queue_tail, pendings, serving */
 	struct work *queue, **queue_tail;
-	int wake[2];          /* a byte in wake[1] says the queue has work */
+	int wake[2]; /* a byte in wake[1] says the queue has work */
 	struct event *wake_ev;
 };
 
@@ -281,12 +281,12 @@ static pmix_status_t on_dmodex(const pmix_proc_t *proc, const pmix_info_t info[]
 }
 
 static pmix_server_module_t module = {
-	.client_connected = on_client_connected,
-	.client_finalized = on_client_finalized,
-	.abort = on_abort,
-	.fence_nb = on_fence,
-	.direct_modex = on_dmodex,
-	/* Everything left NULL is answered PMIX_ERR_NOT_SUPPORTED by libpmix. */
+    .client_connected = on_client_connected,
+    .client_finalized = on_client_finalized,
+    .abort = on_abort,
+    .fence_nb = on_fence,
+    .direct_modex = on_dmodex,
+    /* Everything left NULL is answered PMIX_ERR_NOT_SUPPORTED by libpmix. */
 };
 
 /* ---- answers from the agent back into libpmix ---- */
@@ -296,8 +296,7 @@ static void free_blob(void *cbdata)
 	free(cbdata);
 }
 
-static void answer(struct pmix_host *h, struct pending *p, int status, const void *data,
-		   size_t len)
+static void answer(struct pmix_host *h, struct pending *p, int status, const void *data, size_t len)
 {
 	char *copy = NULL;
 	pending_unlink(h, p);
@@ -412,7 +411,10 @@ static pmix_status_t op_wait(struct op_wait *ow, pmix_status_t rc)
 	return ow->status;
 }
 
-#define OP_WAIT_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, PMIX_SUCCESS}
+#define OP_WAIT_INIT                                                                               \
+	{                                                                                          \
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, PMIX_SUCCESS           \
+	}
 
 /* "host0,host1" and "0,1;2,3": the inputs of PMIx_generate_regex/ppn. */
 static int job_maps(const struct pmix_host_job *job, char **nodes, char **procs)
@@ -508,9 +510,10 @@ static int register_job(struct pmix_host *h)
 
 	struct op_wait ow = OP_WAIT_INIT;
 	pmix_status_t st = op_wait(&ow, PMIx_server_register_nspace(h->nspace, (int)job->nranks,
-								   info, ninfo, on_op_done, &ow));
+								    info, ninfo, on_op_done, &ow));
 	if (st != PMIX_SUCCESS) {
-		cmpi_error("cannot register the job with the PMIx server: %s", PMIx_Error_string(st));
+		cmpi_error("cannot register the job with the PMIx server: %s",
+			   PMIx_Error_string(st));
 		goto out;
 	}
 	rc = 0;
@@ -533,8 +536,8 @@ char **pmix_host_rank_env(struct pmix_host *h, long rank)
 	if (!env)
 		return NULL;
 	PMIX_LOAD_PROCID(&proc, h->nspace, (pmix_rank_t)rank);
-	pmix_status_t st = op_wait(&ow, PMIx_server_register_client(&proc, geteuid(), getegid(),
-								   NULL, on_op_done, &ow));
+	pmix_status_t st = op_wait(
+	    &ow, PMIx_server_register_client(&proc, geteuid(), getegid(), NULL, on_op_done, &ow));
 	if (st == PMIX_SUCCESS)
 		st = PMIx_server_setup_fork(&proc, &env);
 	if (st != PMIX_SUCCESS) {

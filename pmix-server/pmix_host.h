@@ -34,7 +34,8 @@ struct pmix_host_ops {
 	/* A local rank wants rank's data, which lives on another agent. */
 	void (*dmodex)(void *ctx, long rank, void *pending);
 	/* The answer to pmix_host_dmodex_serve: the data of one of our ranks. */
-	void (*dmodex_served)(void *ctx, uint64_t request, int status, const void *data, size_t len);
+	void (*dmodex_served)(void *ctx, uint64_t request, int status, const void *data,
+			      size_t len);
 	void (*abort)(void *ctx, long rank, int status, const char *msg);
 	void (*client)(void *ctx, long rank, enum cmpi_client_state state);
 };

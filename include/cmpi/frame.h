@@ -25,7 +25,7 @@ enum cmpi_msg_type {
 	CMPI_MSG_LOG,       /* agent -> launcher: one line of the agent's own messages */
 	CMPI_MSG_FENCE_IN,  /* agent -> launcher: this agent's part of an allgather */
 	CMPI_MSG_FENCE_OUT, /* launcher -> agent: every agent's part, or the error */
-	CMPI_MSG_DMODEX_REQ,  /* both ways: a rank's data is wanted by another agent */
+	CMPI_MSG_DMODEX_REQ, /* both ways: a rank's data is wanted by another agent */
 	CMPI_MSG_DMODEX_RESP, /* both ways: the data, or the error */
 	CMPI_MSG_ABORT,     /* agent -> launcher: a rank asked to end the job (MPI_Abort) */
 	CMPI_MSG_CLIENT,    /* agent -> launcher: a rank's MPI library connected or finalized */

@@ -75,8 +75,8 @@ static int feed(struct wireup *w, long node, struct evbuffer *frame)
 static int fence_in(struct wireup *w, long node, uint8_t kind, uint32_t seq, const char *data)
 {
 	struct evbuffer *b = evbuffer_new();
-	struct cmpi_msg_fence m = {.kind = kind, .seq = seq, .data = (const uint8_t *)data,
-				   .len = strlen(data)};
+	struct cmpi_msg_fence m = {
+	    .kind = kind, .seq = seq, .data = (const uint8_t *)data, .len = strlen(data)};
 	assert_int_equal(cmpi_msg_fence_write(b, CMPI_MSG_FENCE_IN, &m), 0);
 	int rc = feed(w, node, b);
 	evbuffer_free(b);
@@ -107,8 +107,8 @@ static unsigned take(struct fake *f, long node, uint8_t *payload, size_t *len)
 	return h.type;
 }
 
-static void expect_fence_out(struct fake *f, long node, uint8_t kind, uint32_t seq,
-			     uint32_t status, size_t len_expected, const char *must_contain)
+static void expect_fence_out(struct fake *f, long node, uint8_t kind, uint32_t seq, uint32_t status,
+			     size_t len_expected, const char *must_contain)
 {
 	uint8_t payload[4096];
 	size_t len;
@@ -200,8 +200,8 @@ static void dmodex_is_routed_to_the_owner_and_back(void **state)
 	assert_int_equal(m.rank, 3);
 
 	/* Node 2 answers node 0. */
-	struct cmpi_msg_dmodex resp = {.node = 0, .id = 42, .data = (const uint8_t *)"blob",
-				       .len = 4};
+	struct cmpi_msg_dmodex resp = {
+	    .node = 0, .id = 42, .data = (const uint8_t *)"blob", .len = 4};
 	cmpi_msg_dmodex_write(b, CMPI_MSG_DMODEX_RESP, &resp);
 	assert_int_equal(feed(w, 2, b), 0);
 	assert_int_equal(take(f, 0, payload, &len), CMPI_MSG_DMODEX_RESP);
@@ -294,7 +294,8 @@ static void leaving_mpi_early_fails_the_job(void **state)
 	wireup_rank_exited(w, 0); /* connected, never finalized */
 	assert_int_equal(f->fails, 1);
 	assert_int_equal(f->code, 1);
-	assert_non_null(strstr(f->msg, "rank 0 on node 0 exited with status 0 without calling MPI_Finalize"));
+	assert_non_null(
+	    strstr(f->msg, "rank 0 on node 0 exited with status 0 without calling MPI_Finalize"));
 	wireup_free(w);
 	fake_free(f);
 }
@@ -310,7 +311,8 @@ static void non_mpi_rank_fails_once_others_use_mpi(void **state)
 	/* Then rank 1 connects: rank 3 left an MPI job without MPI_Init. */
 	assert_int_equal(client(w, 0, 1, CMPI_CLIENT_PMIX), 0);
 	assert_int_equal(f->fails, 1);
-	assert_non_null(strstr(f->msg, "rank 3 on node 2 exited with status 0 without calling MPI_Init"));
+	assert_non_null(
+	    strstr(f->msg, "rank 3 on node 2 exited with status 0 without calling MPI_Init"));
 	wireup_free(w);
 	fake_free(f);
 }
@@ -337,16 +339,16 @@ static void malformed_frames_are_rejected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(fence_completes_when_every_agent_is_in),
-		cmocka_unit_test(same_part_twice_is_a_protocol_error),
-		cmocka_unit_test(lost_agent_ends_fences_with_an_error),
-		cmocka_unit_test(dmodex_is_routed_to_the_owner_and_back),
-		cmocka_unit_test(abort_ends_the_job_with_its_status),
-		cmocka_unit_test(abort_with_status_256_is_still_a_failure),
-		cmocka_unit_test(finalized_ranks_may_exit),
-		cmocka_unit_test(leaving_mpi_early_fails_the_job),
-		cmocka_unit_test(non_mpi_rank_fails_once_others_use_mpi),
-		cmocka_unit_test(malformed_frames_are_rejected),
+	    cmocka_unit_test(fence_completes_when_every_agent_is_in),
+	    cmocka_unit_test(same_part_twice_is_a_protocol_error),
+	    cmocka_unit_test(lost_agent_ends_fences_with_an_error),
+	    cmocka_unit_test(dmodex_is_routed_to_the_owner_and_back),
+	    cmocka_unit_test(abort_ends_the_job_with_its_status),
+	    cmocka_unit_test(abort_with_status_256_is_still_a_failure),
+	    cmocka_unit_test(finalized_ranks_may_exit),
+	    cmocka_unit_test(leaving_mpi_early_fails_the_job),
+	    cmocka_unit_test(non_mpi_rank_fails_once_others_use_mpi),
+	    cmocka_unit_test(malformed_frames_are_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
