@@ -21,9 +21,6 @@
 #define READ_CHUNK 4096
 /* A PMI_PORT connection must name its rank (cmd=initack) this soon. */
 #define PORT_IDENTIFY_S 10
-/* A rank that dropped its connection mid-MPI gets this long to exit: most
- * such drops are a rank dying, and its exit status says more. */
-#define LEFT_GRACE_MS 1000
 
 struct conn {
 	struct pmi1_conns *cs;
@@ -46,51 +43,10 @@ struct pmi1_conns {
 	int port;
 	struct conn *port_conns;
 	long nport_conns;
-	struct event **left_ev; /* [nranks]: LEFT_GRACE_MS after a connection lost mid-MPI */
 	pmi1_conns_left_f left;
 	void *ctx;
+	bool closing; /* pmi1_conns_free: connections go, nobody left */
 };
-
-struct left_arg {
-	struct pmi1_conns *cs;
-	long rank;
-};
-
-static void on_left(evutil_socket_t fd, short what, void *arg)
-{
-	struct left_arg *la = arg;
-	(void)fd;
-	(void)what;
-	la->cs->left(la->cs->ctx, la->rank);
-}
-
-/* The connection of a rank inside MPI is gone: unless the rank exits soon,
- * nobody will answer for it in the next barrier. */
-static void watch_left(struct pmi1_conns *cs, long rank)
-{
-	long i = rank - cs->first_rank;
-	struct timeval tv = {LEFT_GRACE_MS / 1000, (LEFT_GRACE_MS % 1000) * 1000};
-	if (i < 0 || i >= cs->nranks || cs->left_ev[i])
-		return;
-	struct left_arg *la = malloc(sizeof *la);
-	if (!la)
-		return;
-	*la = (struct left_arg){cs, rank};
-	cs->left_ev[i] = evtimer_new(cs->base, on_left, la);
-	if (!cs->left_ev[i] || evtimer_add(cs->left_ev[i], &tv) < 0)
-		cmpi_debug("cannot watch rank %ld after it dropped its PMI connection", rank);
-	if (!cs->left_ev[i])
-		free(la);
-}
-
-static void unwatch_left(struct pmi1_conns *cs, long i)
-{
-	if (!cs->left_ev[i])
-		return;
-	free(event_get_callback_arg(cs->left_ev[i]));
-	event_free(cs->left_ev[i]);
-	cs->left_ev[i] = NULL;
-}
 
 static void conn_close(struct conn *c)
 {
@@ -98,8 +54,8 @@ static void conn_close(struct conn *c)
 		event_free(c->identify_ev);
 		c->identify_ev = NULL;
 	}
-	if (c->client && pmi1_client_in_mpi(c->client))
-		watch_left(c->cs, pmi1_client_rank(c->client));
+	if (c->client && pmi1_client_in_mpi(c->client) && !c->cs->closing)
+		c->cs->left(c->cs->ctx, pmi1_client_rank(c->client));
 	if (c->client) {
 		pmi1_client_free(c->client);
 		c->client = NULL;
@@ -273,8 +229,7 @@ struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server
 	cs->left = left;
 	cs->ctx = ctx;
 	cs->by_rank = calloc((size_t)(nranks ? nranks : 1), sizeof *cs->by_rank);
-	cs->left_ev = calloc((size_t)(nranks ? nranks : 1), sizeof *cs->left_ev);
-	if (!cs->by_rank || !cs->left_ev)
+	if (!cs->by_rank)
 		goto fail;
 	for (long i = 0; i < nranks; i++)
 		cs->by_rank[i].fd = cs->by_rank[i].child_fd = -1;
@@ -298,6 +253,7 @@ void pmi1_conns_free(struct pmi1_conns *cs)
 {
 	if (!cs)
 		return;
+	cs->closing = true;
 	for (long i = 0; cs->by_rank && i < cs->nranks; i++)
 		conn_close(&cs->by_rank[i]);
 	while (cs->port_conns) {
@@ -306,9 +262,6 @@ void pmi1_conns_free(struct pmi1_conns *cs)
 		conn_close(c);
 		free(c);
 	}
-	for (long i = 0; cs->left_ev && i < cs->nranks; i++)
-		unwatch_left(cs, i);
-	free(cs->left_ev);
 	free(cs->by_rank);
 	if (cs->listener)
 		evconnlistener_free(cs->listener);
@@ -349,6 +302,4 @@ void pmi1_conns_rank_exited(struct pmi1_conns *cs, long rank)
 	}
 	pmi1_server_rank_gone(cs->srv, rank);
 	conn_close(c);
-	/* Gone for good, whether it finalized or not: its exit says the rest. */
-	unwatch_left(cs, rank - cs->first_rank);
 }

@@ -9,9 +9,9 @@ struct event_base;
 struct pmi1_server;
 struct pmi1_conns;
 
-/* Told when a rank that said cmd=init lost its PMI-1 connection without
- * cmd=finalize and is still running a while later: the other ranks would
- * wait for it in their next barrier. */
+/* Told when the connection of a rank that said cmd=init closed before
+ * cmd=finalize: unless the rank is dying, the others will wait for it in
+ * their next barrier. */
 typedef void (*pmi1_conns_left_f)(void *ctx, long rank);
 
 /* One socketpair for each of nranks ranks from first_rank, and the port. */

@@ -50,6 +50,20 @@ struct agent_wireup {
 	struct collective *collectives;
 	uint32_t next_dmodex;
 	struct dmodex_wait *dmodex_waits;
+	struct left *left; /* [job->nranks] */
+};
+
+/* A rank inside MPI whose connection to its server closed: unless it exits
+ * within LEFT_GRACE_MS (most such closes are a rank dying, and its exit
+ * status says more), the others would wait for it in their next fence. */
+#define LEFT_GRACE_MS 1000
+
+struct left {
+	struct agent_wireup *w;
+	long rank;
+	bool exited;
+	const char *why;
+	struct event *timer;
 };
 
 /* ---- allgathers through the launcher ---- */
@@ -105,6 +119,28 @@ static int collective_done(struct agent_wireup *w, const struct cmpi_msg_fence *
 	}
 	free(c);
 	return 0;
+}
+
+/* ---- ranks that left MPI without a word ---- */
+
+static void on_left_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct left *l = arg;
+	(void)fd;
+	(void)what;
+	cmpi_msg_abort_write(l->w->ctl, (uint32_t)l->rank, CMPI_ABORT_PROTOCOL, 1, l->why);
+}
+
+static void rank_left(struct agent_wireup *w, long rank, const char *why)
+{
+	struct left *l = &w->left[rank - w->job->first_rank];
+	struct timeval tv = {LEFT_GRACE_MS / 1000, (LEFT_GRACE_MS % 1000) * 1000};
+	if (l->exited || l->timer)
+		return;
+	l->why = why;
+	l->timer = evtimer_new(w->base, on_left_timeout, l);
+	if (!l->timer || evtimer_add(l->timer, &tv) < 0)
+		cmpi_error("rank %ld %s", rank, why); /* cannot wait: say it now */
 }
 
 /* ---- PMIx server callbacks (on our loop) ---- */
@@ -163,12 +199,18 @@ static void on_pmix_client(void *ctx, long rank, enum cmpi_client_state state)
 	send_client(ctx, rank, state);
 }
 
+static void on_pmix_lost(void *ctx, long rank)
+{
+	rank_left(ctx, rank, "lost its PMIx connection before PMIx_Finalize and kept running");
+}
+
 static const struct pmix_host_ops pmix_ops = {
     .fence = on_pmix_fence,
     .dmodex = on_pmix_dmodex,
     .dmodex_served = on_pmix_dmodex_served,
     .abort = on_pmix_abort,
     .client = on_pmix_client,
+    .lost = on_pmix_lost,
 };
 
 /* ---- PMI-1 server callbacks ---- */
@@ -207,9 +249,7 @@ static void on_pmi1_protocol_error(void *ctx, long rank, const char *why)
 
 static void on_pmi1_left(void *ctx, long rank)
 {
-	struct agent_wireup *w = ctx;
-	cmpi_msg_abort_write(w->ctl, (uint32_t)rank, CMPI_ABORT_PROTOCOL, 1,
-			     "closed its PMI-1 connection without cmd=finalize and kept running");
+	rank_left(ctx, rank, "closed its PMI-1 connection without cmd=finalize and kept running");
 }
 
 static const struct pmi1_ops pmi1_ops = {
@@ -296,8 +336,11 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	w->ctl = ctl;
 	w->job = job;
 	w->process_mapping = process_mapping(job);
-	if (!w->process_mapping)
+	w->left = calloc(job->nranks ? job->nranks : 1, sizeof *w->left);
+	if (!w->process_mapping || !w->left)
 		goto fail;
+	for (uint32_t i = 0; i < job->nranks; i++)
+		w->left[i] = (struct left){.w = w, .rank = job->first_rank + i};
 	make_shm_dir(w);
 	load_topology(w);
 
@@ -357,6 +400,10 @@ void agent_wireup_stop(struct agent_wireup *w)
 		free(d);
 	}
 	free(w->process_mapping);
+	for (uint32_t i = 0; w->left && i < w->job->nranks; i++)
+		if (w->left[i].timer)
+			event_free(w->left[i].timer);
+	free(w->left);
 	if (w->shm_dir[0])
 		cmpi_jobdir_remove(w->shm_dir);
 	free(w);
@@ -443,8 +490,15 @@ void agent_wireup_rank_spawned(struct agent_wireup *w, long rank)
 
 void agent_wireup_rank_exited(struct agent_wireup *w, long rank)
 {
+	struct left *l = &w->left[rank - w->job->first_rank];
 	pmix_host_poll(w->pmix);
 	pmi1_conns_rank_exited(w->conns, rank);
+	/* Gone for good, finalized or not: its exit says the rest. */
+	l->exited = true;
+	if (l->timer) {
+		event_free(l->timer);
+		l->timer = NULL;
+	}
 }
 
 /* ---- frames from the launcher ---- */

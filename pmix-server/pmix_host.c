@@ -27,7 +27,7 @@ struct pending {
 };
 
 /* One request from libpmix's thread, run later on the agent's loop. */
-enum work_type { WORK_FENCE, WORK_DMODEX, WORK_SERVED, WORK_ABORT, WORK_CLIENT };
+enum work_type { WORK_FENCE, WORK_DMODEX, WORK_SERVED, WORK_ABORT, WORK_CLIENT, WORK_LOST };
 
 struct work {
 	enum work_type type;
@@ -134,6 +134,9 @@ static void run_work(struct pmix_host *h, struct work *w)
 		break;
 	case WORK_CLIENT:
 		h->ops->client(h->ctx, w->rank, (enum cmpi_client_state)w->status);
+		break;
+	case WORK_LOST:
+		h->ops->lost(h->ctx, w->rank);
 		break;
 	}
 }
@@ -278,6 +281,27 @@ static pmix_status_t on_dmodex(const pmix_proc_t *proc, const pmix_info_t info[]
 	w->pending = p;
 	enqueue(h, w);
 	return PMIX_SUCCESS;
+}
+
+/* libpmix raises LOST_CONNECTION, with the client as source, when a client
+ * that did not finalize goes away. */
+static void on_lost_connection(size_t id, pmix_status_t status, const pmix_proc_t *source,
+			       pmix_info_t info[], size_t ninfo, pmix_info_t *results,
+			       size_t nresults, pmix_event_notification_cbfunc_fn_t cbfunc,
+			       void *cbdata)
+{
+	(void)id;
+	(void)status;
+	(void)info;
+	(void)ninfo;
+	(void)results;
+	(void)nresults;
+	long rank = our_rank(source);
+	struct work *w = rank >= 0 ? work_new(WORK_LOST, rank, NULL, 0) : NULL;
+	if (w)
+		enqueue(the_host, w);
+	if (cbfunc)
+		cbfunc(PMIX_SUCCESS, NULL, 0, NULL, NULL, cbdata);
 }
 
 static pmix_server_module_t module = {
@@ -601,6 +625,10 @@ struct pmix_host *pmix_host_start(struct event_base *base, const struct pmix_hos
 		goto fail;
 	}
 	h->initialized = true;
+	pmix_status_t lost = PMIX_ERR_LOST_CONNECTION;
+	st = PMIx_Register_event_handler(&lost, 1, NULL, 0, on_lost_connection, NULL, NULL);
+	if (st < 0) /* the job still runs; only this hang goes unnoticed */
+		cmpi_debug("cannot watch for lost PMIx clients: %s", PMIx_Error_string(st));
 	if (register_job(h) < 0)
 		goto fail;
 	cmpi_debug("PMIx server up in %s, namespace %s", h->tmpdir, h->nspace);

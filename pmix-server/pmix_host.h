@@ -38,6 +38,8 @@ struct pmix_host_ops {
 			      size_t len);
 	void (*abort)(void *ctx, long rank, int status, const char *msg);
 	void (*client)(void *ctx, long rank, enum cmpi_client_state state);
+	/* A local rank's connection closed before PMIx_Finalize. */
+	void (*lost)(void *ctx, long rank);
 };
 
 /* Initialises libpmix (once per process) with a private 0700 directory and

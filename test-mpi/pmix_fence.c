@@ -1,4 +1,5 @@
-/* pmix_fence.c - PMIx client: put a key, fence, get and check every peer's; time the fences. */
+/* pmix_fence.c - PMIx client: put a key, fence, get and check every peer's; time the fences.
+ * --drop-rank R: rank R closes its PMIx connection after PMIx_Init and lives on (a fault test). */
 #define _POSIX_C_SOURCE 200809L
 #include <strings.h> /* pmix_common.h uses strncasecmp without including it */
 #include <pmix.h>
@@ -17,7 +18,7 @@ static pmix_proc_t me;
 
 static void usage(void)
 {
-	fprintf(stderr, "Usage: pmix_fence [-s BYTES] [-r ROUNDS] [-t] [--no-collect]\n");
+	fprintf(stderr, "Usage: pmix_fence [-s BYTES] [-r ROUNDS] [-t] [--no-collect] [--drop-rank R]\n");
 	exit(2);
 }
 
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 	size_t bytes = 1024;
 	long rounds = 1;
 	bool timing = false, collect = true;
+	long drop_rank = -1;
 	pmix_status_t rc;
 	pmix_proc_t job;
 	pmix_value_t *val = NULL, payload;
@@ -134,6 +136,8 @@ int main(int argc, char **argv)
 			timing = true;
 		else if (strcmp(argv[i], "--no-collect") == 0)
 			collect = false;
+		else if (strcmp(argv[i], "--drop-rank") == 0 && i + 1 < argc)
+			drop_rank = strtol(argv[++i], NULL, 10);
 		else
 			usage();
 	}
@@ -142,6 +146,15 @@ int main(int argc, char **argv)
 
 	if ((rc = PMIx_Init(&me, NULL, 0)) != PMIX_SUCCESS)
 		die("PMIx_Init", rc);
+	if ((long)me.rank == drop_rank) {
+		/* Every descriptor past stdio: the PMIx socket among them. */
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		printf("rank %u dropped its PMIx connection\n", me.rank);
+		fflush(stdout);
+		sleep(30);
+		return 0;
+	}
 	PMIX_LOAD_PROCID(&job, me.nspace, PMIX_RANK_WILDCARD);
 	if ((rc = PMIx_Get(&job, PMIX_JOB_SIZE, NULL, 0, &val)) != PMIX_SUCCESS)
 		die("PMIx_Get(PMIX_JOB_SIZE)", rc);

@@ -225,6 +225,23 @@ mpich:fence_too_big)
 	expect_no_line "barrier_out"
 	expect_apperr 'more than cmpirun carries'
 	;;
+pmix:dropped)
+	# A rank drops its PMIx connection and lives on: the others would wait for
+	# it in the fence. The job must end soon, saying why.
+	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
+	run_job 2 "$FENCE" -s 16 --drop-rank 1
+	expect_rc 1
+	expect_line 'rank 1 dropped its PMIx connection'
+	expect_no_line 'pmix_fence ok'
+	if [ "$AGENTS" -eq 1 ]; then
+		# One agent: libpmix ends the local fence at once with PARTIAL_SUCCESS
+		# and rank 0 may fail on its own first; either way the job ends.
+		expect_apperr 'lost its PMIx connection before PMIx_Finalize|rank 0 on node 0 .* exited with status 1'
+	else
+		expect_apperr '^cmpirun: rank 1 on node [0-9]+: its MPI library lost its PMIx connection before PMIx_Finalize'
+	fi
+	[ "$ELAPSED_MS" -lt 20000 ] || fail "took $ELAPSED_MS ms to notice"
+	;;
 pmix:fence | pmix:fence_nocollect)
 	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
 	args="-s 65536 -r 5 -t"
