@@ -312,20 +312,20 @@ static void start_ranks(struct agent *a)
 		r->out_fd = r->err_fd = -1;
 		char **wire_env = agent_wireup_rank_env(a->wireup, r->rank, &pmi_fd);
 		if (!wire_env) {
-			agent_wireup_rank_spawned(a->wireup, r->rank);
+			agent_wireup_rank_spawned(a->wireup, r->rank, 0);
 			send_exit(a, r->rank, 0, CMPI_EXIT_WIREUP_FAILED, errno ? errno : EPROTO);
 			continue;
 		}
 		char **envp = rank_environment(environ, job, r->rank, wire_env);
 		cmpi_strv_free(wire_env);
 		if (!envp) {
-			agent_wireup_rank_spawned(a->wireup, r->rank);
+			agent_wireup_rank_spawned(a->wireup, r->rank, 0);
 			send_exit(a, r->rank, 0, CMPI_EXIT_SPAWN_FAILED, ENOMEM);
 			continue;
 		}
 		int in_fd = r->rank == 0 ? stdin_pipe[0] : -1;
 		int spawned = rank_spawn(r, job, envp, in_fd, pmi_fd, &how, &err);
-		agent_wireup_rank_spawned(a->wireup, r->rank);
+		agent_wireup_rank_spawned(a->wireup, r->rank, spawned < 0 ? 0 : r->pid);
 		if (spawned < 0) {
 			send_exit(a, r->rank, 0, how, err);
 		} else {

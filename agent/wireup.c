@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmpi/jobdir.h"
@@ -61,6 +62,7 @@ struct agent_wireup {
 struct left {
 	struct agent_wireup *w;
 	long rank;
+	pid_t pid;
 	bool exited;
 	const char *why;
 	struct event *timer;
@@ -126,15 +128,23 @@ static int collective_done(struct agent_wireup *w, const struct cmpi_msg_fence *
 static void on_left_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct left *l = arg;
+	siginfo_t info = {0};
 	(void)fd;
 	(void)what;
+	/* Dead but not yet reaped (a busy loop can run this timer before the
+	 * SIGCHLD it also has): its exit status will tell the real story. */
+	if (l->pid > 0 && waitid(P_PID, (id_t)l->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	    info.si_pid == l->pid)
+		return;
 	cmpi_msg_abort_write(l->w->ctl, (uint32_t)l->rank, CMPI_ABORT_PROTOCOL, 1, l->why);
 }
 
 static void rank_left(struct agent_wireup *w, long rank, const char *why)
 {
-	struct left *l = &w->left[rank - w->job->first_rank];
 	struct timeval tv = {LEFT_GRACE_MS / 1000, (LEFT_GRACE_MS % 1000) * 1000};
+	if (rank < w->job->first_rank || rank >= w->job->first_rank + w->job->nranks)
+		return;
+	struct left *l = &w->left[rank - w->job->first_rank];
 	if (l->exited || l->timer)
 		return;
 	l->why = why;
@@ -241,8 +251,13 @@ static void on_pmi1_protocol_error(void *ctx, long rank, const char *why)
 {
 	struct agent_wireup *w = ctx;
 	if (rank < 0) {
-		cmpi_debug("PMI_PORT connection closed: it %s", why);
-		return; /* a stray local connection that never named a rank */
+		/* A stray local connection, or a rank that unset PMI_FD but kept
+		 * the socket open (its slot is taken): say it once, not per try. */
+		static bool said;
+		if (!said)
+			cmpi_error("refused a PMI_PORT connection: it %s", why);
+		said = true;
+		return;
 	}
 	cmpi_msg_abort_write(w->ctl, (uint32_t)rank, CMPI_ABORT_PROTOCOL, 1, why);
 }
@@ -483,8 +498,9 @@ char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd)
 	return env;
 }
 
-void agent_wireup_rank_spawned(struct agent_wireup *w, long rank)
+void agent_wireup_rank_spawned(struct agent_wireup *w, long rank, pid_t pid)
 {
+	w->left[rank - w->job->first_rank].pid = pid;
 	pmi1_conns_spawned(w->conns, rank);
 }
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cmpi/msg.h"
 
@@ -21,8 +22,9 @@ void agent_wireup_stop(struct agent_wireup *w);
 /* The variables the rank needs to find both servers and to be accepted by its
  * MPI library (KEY=VALUE strv), and in *pmi_fd the socket end it must inherit. */
 char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd);
-/* The rank was forked (or could not be): our copy of its socket end goes. */
-void agent_wireup_rank_spawned(struct agent_wireup *w, long rank);
+/* The rank was forked as pid (0: it could not be): our copy of its socket
+ * end goes. */
+void agent_wireup_rank_spawned(struct agent_wireup *w, long rank, pid_t pid);
 
 /* Takes everything the rank's MPI library said before it ended (finalize,
  * abort), so that reaches the launcher ahead of the rank's EXIT. */

@@ -527,7 +527,10 @@ static int rank_env(struct job *job)
 	for (size_t i = 0; job->nagents > 1 && i < sizeof loopback / sizeof loopback[0]; i++) {
 		char key[64];
 		snprintf(key, sizeof key, "%.*s", (int)strcspn(loopback[i], "="), loopback[i]);
-		if (!getenv(key) && !(job->rank_env[n++] = strdup(loopback[i])))
+		/* Open MPI refuses if_include and if_exclude together. */
+		bool chosen = getenv(key) || (strstr(key, "if_include") &&
+					      getenv("OMPI_MCA_btl_tcp_if_exclude"));
+		if (!chosen && !(job->rank_env[n++] = strdup(loopback[i])))
 			return -1;
 	}
 	return 0;

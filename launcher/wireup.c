@@ -188,6 +188,14 @@ static int fence_in(struct wireup *w, long node, const struct cmpi_msg_fence *m)
 	if (f->from[node])
 		return -1; /* the same part twice */
 	f->from[node] = true;
+	/* Fail as soon as the parts cannot fit, not after holding them all. */
+	if (evbuffer_get_length(f->data) + m->len > CMPI_FRAME_MAX_PAYLOAD - 16) {
+		fail(w, 1, "a fence gathered more than cmpirun carries (%u MiB) from all agents",
+		     CMPI_FRAME_MAX_PAYLOAD >> 20);
+		fence_complete(w, f, 1);
+		fence_unlink(w, f);
+		return 0;
+	}
 	if (evbuffer_add(f->data, m->data, m->len) < 0) {
 		fail(w, 1, "out of memory for a fence");
 		return 0;

@@ -46,7 +46,8 @@ struct pmix_host {
 	struct pmix_host_job job;
 	char nspace[PMIX_MAX_NSLEN + 1];
 	char tmpdir[CMPI_JOBDIR_MAX];
-	char *topology_xml; /* the topology for the ranks, or NULL */
+	char *topology_xml;   /* the topology for the ranks, or NULL */
+	pmix_topology_t topo; /* what libpmix points to until finalize */
 	bool initialized;
 	struct pending *pendings;
 	struct work *serving; /* dmodex requests libpmix has not answered yet */
@@ -579,7 +580,6 @@ struct pmix_host *pmix_host_start(struct event_base *base, const struct pmix_hos
 	struct pmix_host *h = calloc(1, sizeof *h);
 	pmix_info_t info[4];
 	size_t ninfo = 3;
-	pmix_topology_t topo = {.source = "hwloc", .topology = job->topology};
 
 	if (!h)
 		return NULL;
@@ -611,14 +611,23 @@ struct pmix_host *pmix_host_start(struct event_base *base, const struct pmix_hos
 	PMIX_INFO_LOAD(&info[1], PMIX_SYSTEM_TMPDIR, h->tmpdir, PMIX_STRING);
 	PMIX_INFO_LOAD(&info[2], PMIX_HOSTNAME, job->node_names[job->node], PMIX_STRING);
 	if (job->topology) {
-		PMIX_INFO_LOAD(&info[ninfo++], PMIX_TOPOLOGY2, &topo, PMIX_TOPO);
+		/* By hand, not PMIX_INFO_LOAD: that would give libpmix a copy which
+		 * it keeps a pointer to and which destructing the info frees. This
+		 * way it keeps ours, which the agent frees after PMIx_server_finalize. */
+		h->topo.source = "hwloc";
+		h->topo.topology = job->topology;
+		PMIX_INFO_CONSTRUCT(&info[ninfo]);
+		PMIX_LOAD_KEY(info[ninfo].key, PMIX_TOPOLOGY2);
+		info[ninfo].value.type = PMIX_TOPO;
+		info[ninfo].value.data.topo = &h->topo;
+		ninfo++;
 		int len;
 		if (hwloc_topology_export_xmlbuffer(job->topology, &h->topology_xml, &len, 0) < 0)
 			h->topology_xml = NULL;
 	}
 	the_host = h;
 	pmix_status_t st = PMIx_server_init(&module, info, ninfo);
-	for (size_t i = 0; i < ninfo; i++)
+	for (size_t i = 0; i < 3; i++) /* not the topology: it is not ours to free */
 		PMIX_INFO_DESTRUCT(&info[i]);
 	if (st != PMIX_SUCCESS) {
 		cmpi_error("cannot start the PMIx server: %s", PMIx_Error_string(st));

@@ -125,6 +125,9 @@ case_wireup_env() {
 	grep -q '^1 .* lo lo$' "$OUT" || fail "with 2 agents, MPI is not kept on loopback"
 	UCX_NET_DEVICES=mine run_job -n 2 --agents 2 sh -c "$show"
 	grep -q '^1 .* lo mine$' "$OUT" || fail "the user's UCX_NET_DEVICES was overridden"
+	# Open MPI refuses if_include and if_exclude together.
+	OMPI_MCA_btl_tcp_if_exclude=docker0 run_job -n 2 --agents 2 sh -c "$show"
+	grep -q '^1 .* unset lo$' "$OUT" || fail "if_include added next to the user's if_exclude"
 	check_no_leftovers
 }
 
