@@ -103,12 +103,23 @@ __attribute__((format(printf, 3, 4))) static void fail(struct wireup *w, int cod
 	w->ops->fail(w->ctx, code, msg);
 }
 
+/* Binary search over the blocks: CLIENT messages come once or twice a rank. */
 static long node_of_rank(const struct wireup *w, long rank)
 {
-	for (long i = 0; i < w->nnodes; i++)
-		if (rank >= w->first_rank[i] && rank < w->first_rank[i] + (long)w->node_nranks[i])
-			return i;
-	return -1;
+	long lo = 0, hi = w->nnodes - 1;
+	if (rank < 0 || rank >= w->nranks)
+		return -1;
+	while (lo < hi) { /* the last node whose first rank is <= rank */
+		long mid = lo + (hi - lo + 1) / 2;
+		if ((long)w->first_rank[mid] <= rank)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	/* Nodes without ranks share their first rank with the next node. */
+	while (lo > 0 && w->node_nranks[lo] == 0)
+		lo--;
+	return rank < (long)w->first_rank[lo] + (long)w->node_nranks[lo] ? lo : -1;
 }
 
 /* ---- allgather ---- */
@@ -117,15 +128,7 @@ static long node_of_rank(const struct wireup *w, long rank)
 static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
 {
 	struct cmpi_msg_fence out = {.kind = f->kind, .seq = f->seq, .status = status};
-	/* Each part fit in a frame; all of them together need not. */
-	if (status == 0 && evbuffer_get_length(f->data) > CMPI_FRAME_MAX_PAYLOAD - 16) {
-		fail(w, 1,
-		     "a fence gathered %zu bytes from all agents, more than cmpirun carries (%u "
-		     "MiB)",
-		     evbuffer_get_length(f->data), CMPI_FRAME_MAX_PAYLOAD >> 20);
-		out.status = status = 1;
-	}
-	if (status == 0) {
+	if (status == 0) { /* fence_in kept the parts within one frame */
 		out.len = evbuffer_get_length(f->data);
 		out.data = evbuffer_pullup(f->data, -1);
 	}
