@@ -1,0 +1,403 @@
+/* docker.c - Docker Engine API calls over libcurl (unix socket, or tcp with TLS), bodies in
+ * and out as JSON with jansson; errors carry the engine's own message and HTTP status. */
+#define _GNU_SOURCE
+#include "docker.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct docker {
+	CURL *curl;
+	char *url;  /* as the user names it: unix:///var/run/docker.sock */
+	char *base; /* what requests start with: http://localhost/v1.40 */
+	char *body; /* the last response */
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 3, 4))) static void set_error(struct docker_error *err, long status,
+							    const char *fmt, ...)
+{
+	va_list ap;
+	if (!err)
+		return;
+	err->http_status = status;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct docker *d = arg;
+	size_t n = size * nmemb;
+	if (d->len + n + 1 > d->cap) {
+		size_t cap = d->cap ? d->cap : 4096;
+		while (cap < d->len + n + 1)
+			cap *= 2;
+		char *grown = realloc(d->body, cap);
+		if (!grown)
+			return 0; /* curl then fails the transfer */
+		d->body = grown;
+		d->cap = cap;
+	}
+	memcpy(d->body + d->len, data, n);
+	d->len += n;
+	d->body[d->len] = '\0';
+	return n;
+}
+
+/* The engine's "message" from an error body, or the body itself. */
+static const char *engine_message(struct docker *d, char *buf, size_t size)
+{
+	json_t *j = d->len ? json_loadb(d->body, d->len, 0, NULL) : NULL;
+	const char *m = j ? json_string_value(json_object_get(j, "message")) : NULL;
+	snprintf(buf, size, "%s", m ? m : d->len ? d->body : "no message");
+	json_decref(j);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* One request; the reply body is in d->body. Returns the HTTP status, or -1
+ * (err filled) when the engine could not be reached. */
+static long request(struct docker *d, const char *method, const char *path, json_t *body,
+		    struct docker_error *err)
+{
+	char *url = NULL, *json = NULL;
+	struct curl_slist *headers = NULL;
+	long status = -1;
+
+	d->len = 0;
+	if (asprintf(&url, "%s%s", d->base, path) < 0)
+		goto out;
+	curl_easy_setopt(d->curl, CURLOPT_URL, url);
+	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		json = json_dumps(body, JSON_COMPACT);
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, json ? json : "");
+	} else if (!strcmp(method, "POST")) {
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
+	} else {
+		curl_easy_setopt(d->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
+	CURLcode rc = curl_easy_perform(d->curl);
+	if (rc != CURLE_OK) {
+		set_error(err, 0, "cannot reach the container engine at %s: %s", d->url,
+			  curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
+out:
+	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(headers);
+	free(json);
+	free(url);
+	return status;
+}
+
+/* Sets err from an unexpected status: the engine's words and the status. */
+static int engine_error(struct docker *d, long status, const char *what, struct docker_error *err)
+{
+	char msg[400];
+	if (status > 0)
+		set_error(err, status, "%s: the engine at %s said %ld: %s", what, d->url, status,
+			  engine_message(d, msg, sizeof msg));
+	return -1;
+}
+
+static int configure(struct docker *d, const char *url, struct docker_error *err)
+{
+	if (strncmp(url, "unix://", 7) == 0) {
+		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, url + 7);
+		d->base = strdup("http://localhost/v" DOCKER_API_VERSION);
+		return d->base ? 0 : -1;
+	}
+	if (strncmp(url, "tcp://", 6) != 0) {
+		set_error(err, 0,
+			  "unknown container engine address '%s' (unix://PATH or tcp://HOST:PORT)",
+			  url);
+		return -1;
+	}
+	/* Docker's convention: TLS when DOCKER_TLS_VERIFY is set, with the three
+	 * PEM files in DOCKER_CERT_PATH (default ~/.docker). */
+	const char *verify = getenv("DOCKER_TLS_VERIFY");
+	bool tls = verify && *verify && strcmp(verify, "0") != 0;
+	if (asprintf(&d->base, "%s://%s/v" DOCKER_API_VERSION, tls ? "https" : "http", url + 6) < 0)
+		return -1;
+	if (tls) {
+		const char *dir = getenv("DOCKER_CERT_PATH");
+		char ca[512], cert[512], key[512], home[400];
+		snprintf(home, sizeof home, "%s/.docker", getenv("HOME") ? getenv("HOME") : "");
+		if (!dir || !*dir)
+			dir = home;
+		snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+		snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+		snprintf(key, sizeof key, "%s/key.pem", dir);
+		curl_easy_setopt(d->curl, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(d->curl, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(d->curl, CURLOPT_SSLKEY, key);
+	}
+	return 0;
+}
+
+struct docker *docker_connect(const char *url, struct docker_error *err)
+{
+	struct docker *d = calloc(1, sizeof *d);
+	if (!d) {
+		set_error(err, 0, "out of memory");
+		return NULL;
+	}
+	if (!url || !*url)
+		url = getenv("DOCKER_HOST");
+	if (!url || !*url)
+		url = DOCKER_DEFAULT_HOST;
+	d->url = strdup(url);
+	d->curl = curl_easy_init();
+	if (!d->url || !d->curl) {
+		set_error(err, 0, "out of memory");
+		goto fail;
+	}
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, d);
+	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	if (configure(d, url, err) < 0)
+		goto fail;
+	/* _ping lives outside the versioned tree; an engine older than the
+	 * pinned version answers versioned calls 400, caught below. */
+	long status = request(d, "GET", "/_ping", NULL, err);
+	if (status < 0)
+		goto fail;
+	if (status != 200) {
+		engine_error(d, status, "the container engine does not answer its ping", err);
+		goto fail;
+	}
+	return d;
+fail:
+	docker_free(d);
+	return NULL;
+}
+
+void docker_free(struct docker *d)
+{
+	if (!d)
+		return;
+	if (d->curl)
+		curl_easy_cleanup(d->curl);
+	free(d->url);
+	free(d->base);
+	free(d->body);
+	free(d);
+}
+
+const char *docker_url(const struct docker *d)
+{
+	return d->url;
+}
+
+/* Image references hold only these; anything else would need escaping in
+ * the path and is not a name the engine would know. */
+static bool image_name_ok(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			       "._-/:@") == strlen(s);
+}
+
+int docker_image_exists(struct docker *d, const char *image, struct docker_error *err)
+{
+	char path[600];
+	if (!image_name_ok(image) || strlen(image) > 500) {
+		set_error(err, 0, "'%s' is not an image name", image);
+		return -1;
+	}
+	snprintf(path, sizeof path, "/images/%s/json", image);
+	long status = request(d, "GET", path, NULL, err);
+	if (status == 200)
+		return 1;
+	if (status == 404)
+		return 0;
+	return status < 0 ? -1 : engine_error(d, status, "cannot inspect the image", err);
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	for (; v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static json_t *labels_json(char *const *v)
+{
+	json_t *o = json_object();
+	for (; v && *v; v++) {
+		const char *eq = strchr(*v, '=');
+		char key[256];
+		snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - *v) : (int)strlen(*v), *v);
+		json_object_set_new(o, key, json_string(eq ? eq + 1 : ""));
+	}
+	return o;
+}
+
+static json_t *create_body(const struct docker_container_spec *s)
+{
+	json_t *host = json_object();
+	if (s->host_network)
+		json_object_set_new(host, "NetworkMode", json_string("host"));
+	if (s->host_ipc)
+		json_object_set_new(host, "IpcMode", json_string("host"));
+	if (s->host_pid)
+		json_object_set_new(host, "PidMode", json_string("host"));
+	json_object_set_new(host, "Binds", strv_json(s->binds));
+	json_object_set_new(host, "AutoRemove", json_boolean(s->auto_remove));
+
+	json_t *body = json_object();
+	json_object_set_new(body, "Image", json_string(s->image));
+	json_object_set_new(body, "Cmd", strv_json(s->cmd));
+	json_object_set_new(body, "Env", strv_json(s->env));
+	if (s->workdir)
+		json_object_set_new(body, "WorkingDir", json_string(s->workdir));
+	json_object_set_new(body, "Labels", labels_json(s->labels));
+	json_object_set_new(body, "Tty", json_false());
+	json_object_set_new(body, "HostConfig", host);
+	return body;
+}
+
+int docker_container_create(struct docker *d, const struct docker_container_spec *spec, char id[65],
+			    struct docker_error *err)
+{
+	char path[300] = "/containers/create";
+	if (spec->name) {
+		char *name = curl_easy_escape(d->curl, spec->name, 0);
+		snprintf(path, sizeof path, "/containers/create?name=%s", name ? name : "");
+		curl_free(name);
+	}
+	json_t *body = create_body(spec);
+	long status = request(d, "POST", path, body, err);
+	json_decref(body);
+	if (status == 404) {
+		set_error(err, 404, "image '%s' not found on the engine at %s", spec->image,
+			  d->url);
+		return -1;
+	}
+	if (status != 201)
+		return status < 0 ? -1 : engine_error(d, status, "cannot create a container", err);
+	json_t *reply = json_loadb(d->body, d->len, 0, NULL);
+	const char *cid = json_string_value(json_object_get(reply, "Id"));
+	int rc = cid && strlen(cid) == 64 ? 0 : -1;
+	if (rc == 0)
+		memcpy(id, cid, 65);
+	else
+		set_error(err, status, "the engine at %s created a container without an id",
+			  d->url);
+	json_decref(reply);
+	return rc;
+}
+
+/* id must be the engine's hex id: it goes into the path as it is. */
+static bool id_ok(const char *id)
+{
+	return strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64;
+}
+
+int docker_container_start(struct docker *d, const char *id, struct docker_error *err)
+{
+	char path[128];
+	if (!id_ok(id))
+		return -1;
+	snprintf(path, sizeof path, "/containers/%s/start", id);
+	long status = request(d, "POST", path, NULL, err);
+	if (status == 204 || status == 304)
+		return 0;
+	return status < 0 ? -1 : engine_error(d, status, "cannot start a container", err);
+}
+
+int docker_container_kill(struct docker *d, const char *id, int signal, struct docker_error *err)
+{
+	char path[160];
+	if (!id_ok(id))
+		return -1;
+	snprintf(path, sizeof path, "/containers/%s/kill?signal=%d", id, signal);
+	long status = request(d, "POST", path, NULL, err);
+	/* 404: gone; 409: not running. Either way nothing is left to signal. */
+	if (status == 204 || status == 404 || status == 409)
+		return 0;
+	return status < 0 ? -1 : engine_error(d, status, "cannot signal a container", err);
+}
+
+int docker_container_remove(struct docker *d, const char *id, struct docker_error *err)
+{
+	char path[160];
+	if (!id_ok(id))
+		return -1;
+	snprintf(path, sizeof path, "/containers/%s?force=1", id);
+	long status = request(d, "DELETE", path, NULL, err);
+	if (status == 204 || status == 404)
+		return 0;
+	if (status != 409)
+		return status < 0 ? -1 : engine_error(d, status, "cannot remove a container", err);
+	/* 409: AutoRemove is removing it already. Wait until it is gone, so that
+	 * "removed" means the engine no longer lists it. */
+	snprintf(path, sizeof path, "/containers/%s/json", id);
+	for (int i = 0; i < 500; i++) {
+		struct timespec tick = {0, 10 * 1000 * 1000};
+		status = request(d, "GET", path, NULL, err);
+		if (status == 404)
+			return 0;
+		if (status < 0)
+			return -1;
+		nanosleep(&tick, NULL);
+	}
+	set_error(err, 409, "the engine at %s did not remove container %.12s within 5 s", d->url,
+		  id);
+	return -1;
+}
+
+long docker_containers_with_label(struct docker *d, const char *label, char ***ids,
+				  struct docker_error *err)
+{
+	json_t *filter = json_pack("{s:[s]}", "label", label);
+	char *text = json_dumps(filter, JSON_COMPACT);
+	char *esc = text ? curl_easy_escape(d->curl, text, 0) : NULL;
+	char *path = NULL;
+	long n = -1;
+
+	*ids = NULL;
+	json_decref(filter);
+	if (!esc || asprintf(&path, "/containers/json?all=1&filters=%s", esc) < 0) {
+		set_error(err, 0, "out of memory");
+		goto out;
+	}
+	long status = request(d, "GET", path, NULL, err);
+	if (status != 200) {
+		if (status > 0)
+			engine_error(d, status, "cannot list containers", err);
+		goto out;
+	}
+	json_t *list = json_loadb(d->body, d->len, 0, NULL);
+	size_t count = json_array_size(list);
+	*ids = calloc(count + 1, sizeof **ids);
+	if (*ids) {
+		n = 0;
+		for (size_t i = 0; i < count; i++) {
+			const char *id =
+			    json_string_value(json_object_get(json_array_get(list, i), "Id"));
+			if (id && id_ok(id) && ((*ids)[n] = strdup(id)))
+				n++;
+		}
+	}
+	json_decref(list);
+out:
+	free(path);
+	curl_free(esc);
+	free(text);
+	return n;
+}

@@ -1,0 +1,62 @@
+/* docker.h - a client of the Docker Engine API (pinned to v1.40, which Podman's compatible
+ * service also speaks): HTTP with libcurl, JSON with jansson, one blocking call at a time. */
+#ifndef CMPI_DOCKER_H
+#define CMPI_DOCKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DOCKER_API_VERSION "1.40"
+#define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
+
+struct docker;
+
+/* What went wrong, in one line for the user; http_status is 0 when the
+ * engine was not reached at all. */
+struct docker_error {
+	long http_status;
+	char message[512];
+};
+
+/* A container as cmpirun asks for it. Lists are NULL-terminated. */
+struct docker_container_spec {
+	const char *name; /* NULL: the engine picks one */
+	const char *image;
+	char *const *cmd;
+	char *const *env; /* KEY=VALUE */
+	const char *workdir;
+	char *const *labels; /* key=value */
+	char *const *binds;  /* "host:container[:ro]" */
+	bool host_network, host_ipc, host_pid;
+	bool auto_remove;
+};
+
+/* The engine at url ("unix:///path" or "tcp://host:port"), else $DOCKER_HOST,
+ * else DOCKER_DEFAULT_HOST. tcp:// uses TLS when DOCKER_TLS_VERIFY is set,
+ * with ca.pem, cert.pem and key.pem from $DOCKER_CERT_PATH (~/.docker).
+ * Pings it; NULL with err filled when it cannot be reached or is too old. */
+struct docker *docker_connect(const char *url, struct docker_error *err);
+void docker_free(struct docker *d);
+/* The engine's address as the user would name it. */
+const char *docker_url(const struct docker *d);
+
+/* 1 when the image is there, 0 when it is not, -1 on an error. */
+int docker_image_exists(struct docker *d, const char *image, struct docker_error *err);
+
+/* Creates the container; its id (64 hex characters) goes to id. 0 or -1. */
+int docker_container_create(struct docker *d, const struct docker_container_spec *spec, char id[65],
+			    struct docker_error *err);
+int docker_container_start(struct docker *d, const char *id, struct docker_error *err);
+/* Sends a signal to the container's main process; a container that is not
+ * running is not an error. */
+int docker_container_kill(struct docker *d, const char *id, int signal, struct docker_error *err);
+/* Removes it, running or not (force), and returns once the engine no longer
+ * lists it; one that is already gone is not an error. */
+int docker_container_remove(struct docker *d, const char *id, struct docker_error *err);
+
+/* The ids of every container, running or not, with this label ("key=value").
+ * Returns how many, with *ids a malloc'd NULL-terminated list, or -1. */
+long docker_containers_with_label(struct docker *d, const char *label, char ***ids,
+				  struct docker_error *err);
+
+#endif
