@@ -18,6 +18,7 @@
 #include "cmpi/pack.h"
 #include "cmpi/util.h"
 #include "control.h"
+#include "docker.h"
 #include "output.h"
 #include "plan.h"
 #include "runtime.h"
@@ -512,6 +513,52 @@ static void on_message(void *ctx, const char *line, size_t len)
 
 /* ---- setup and teardown ---- */
 
+static struct runtime *local_runtime(struct job *job)
+{
+	char *agent_path = runtime_find_agent();
+	if (!agent_path || access(agent_path, X_OK) < 0) {
+		cmpi_error("cannot find the agent program %s (set CMPI_AGENT)",
+			   agent_path ? agent_path : "cmpi-agent");
+		free(agent_path);
+		return NULL;
+	}
+	struct runtime *rt = runtime_local_create(job->base, agent_path, job->jobid,
+						  job->nagents, on_agent_exited, job);
+	free(agent_path);
+	if (!rt)
+		cmpi_error("cannot set up the job: %s", strerror(errno));
+	return rt;
+}
+
+/* The engine must answer and have the image: both are said before anything
+ * starts. No registry is asked for a missing image. */
+static struct runtime *docker_runtime(struct job *job)
+{
+	struct docker_error err;
+	char *bundle = runtime_find_bundle();
+	if (!bundle || access(bundle, R_OK | X_OK) < 0) {
+		cmpi_error("cannot find the agent bundle %s (set CMPI_AGENT_BUNDLE)",
+			   bundle ? bundle : "cmpi-agent-bundle");
+		free(bundle);
+		return NULL;
+	}
+	struct docker *engine = docker_connect(job->opt->engine, &err);
+	int have = engine ? docker_image_exists(engine, job->opt->image, &err) : -1;
+	struct runtime *rt = NULL;
+	if (have == 0)
+		cmpi_error("image '%s' not found on the engine at %s", job->opt->image,
+			   docker_url(engine));
+	else if (have < 0)
+		cmpi_error("%s", err.message);
+	else
+		rt = runtime_docker_create(engine, job->opt->image, bundle, job->cwd, job->jobid,
+					   job->nagents);
+	if (!rt)
+		docker_free(engine);
+	free(bundle);
+	return rt;
+}
+
 /* Local agents inherit our environment, so ranks get only what the job adds:
  * with several agents, every "node" is this host, and traffic between them
  * belongs on loopback, not on whatever interface the MPI library picks (Open
@@ -580,28 +627,20 @@ static int job_setup(struct job *job)
 		cmpi_error("cannot get the current directory: %s", strerror(errno));
 		return -1;
 	}
-	char *agent_path = runtime_find_agent();
-	if (!agent_path || access(agent_path, X_OK) < 0) {
-		cmpi_error("cannot find the agent program %s (set CMPI_AGENT)",
-			   agent_path ? agent_path : "cmpi-agent");
-		free(agent_path);
-		return -1;
-	}
 	job->agents = calloc((size_t)job->nagents, sizeof *job->agents);
 	job->rank_exited = calloc((size_t)job->nranks, sizeof *job->rank_exited);
 	job->base = event_base_new();
 	if (!job->agents || !job->rank_exited || !job->base || plan_nodes(job) < 0) {
 		cmpi_error("cannot set up the job: out of memory");
-		free(agent_path);
 		return -1;
 	}
+	job->runtime = job->opt->image ? docker_runtime(job) : local_runtime(job);
+	if (!job->runtime)
+		return -1; /* said why */
 	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
 				    STDERR_FILENO, on_output_backlog, job);
 	job->server = control_server_create(job->base, job->token, &control_ops, job);
-	job->runtime = runtime_local_create(job->base, agent_path, job->jobid, job->nagents,
-					    on_agent_exited, job);
-	free(agent_path);
-	if (!job->output || !job->server || !job->runtime) {
+	if (!job->output || !job->server) {
 		cmpi_error("cannot set up the job: %s", strerror(errno));
 		return -1;
 	}

@@ -6,13 +6,15 @@
 
 #include "cmpi/util.h"
 
-enum { OPT_AGENTS = 256, OPT_TAG_OUTPUT, OPT_TIMEOUT };
+enum { OPT_AGENTS = 256, OPT_TAG_OUTPUT, OPT_TIMEOUT, OPT_IMAGE, OPT_ENGINE };
 
 static const struct option long_options[] = {
 	{"np", required_argument, NULL, 'n'},
 	{"agents", required_argument, NULL, OPT_AGENTS},
 	{"tag-output", no_argument, NULL, OPT_TAG_OUTPUT},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"image", required_argument, NULL, OPT_IMAGE},
+	{"engine", required_argument, NULL, OPT_ENGINE},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -32,6 +34,10 @@ void cmpi_options_help(FILE *out)
 		"                   the ranks and acting as its own node (default 1)\n"
 		"      --tag-output prefix every output line with [rank]\n"
 		"      --timeout S  kill the job after S seconds\n"
+		"      --image IMG  run the agents and ranks in containers of IMG (one per\n"
+		"                   agent) through the Docker Engine API\n"
+		"      --engine URL the engine: unix:///PATH or tcp://HOST:PORT (default:\n"
+		"                   $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
 		"  -v, --verbose    print launch phases with timestamps on stderr\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n"
@@ -85,6 +91,12 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 			if (parse_count("--timeout", optarg, 100L * 365 * 86400, &opt->timeout_s,
 					err, errlen))
 				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_IMAGE:
+			opt->image = optarg;
+			break;
+		case OPT_ENGINE:
+			opt->engine = optarg;
 			break;
 		case 'v':
 			opt->verbose = true;

@@ -14,6 +14,8 @@ struct cmpi_options {
 	bool tag_output;
 	long timeout_s;  /* 0 = none */
 	bool verbose;
+	const char *image;  /* --image: agents in containers of it; NULL: on this host */
+	const char *engine; /* --engine URL; NULL: $DOCKER_HOST or the default socket */
 	char **argv;     /* the program and its arguments, inside the caller's argv */
 };
 

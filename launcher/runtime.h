@@ -30,4 +30,14 @@ struct runtime *runtime_local_create(struct event_base *base, const char *agent_
  * Returns a malloc'd path or NULL. */
 char *runtime_find_agent(void);
 
+struct docker;
+/* Agents in containers of `image` on the engine (which it takes over), the
+ * agent bundle (scripts/bundle-agent.sh) mounted from `bundle`. */
+struct runtime *runtime_docker_create(struct docker *engine, const char *image,
+				      const char *bundle, const char *cwd, const char *jobid,
+				      long nagents);
+/* The agent bundle: $CMPI_AGENT_BUNDLE, else cmpi-agent-bundle beside cmpirun.
+ * Returns a malloc'd path or NULL. */
+char *runtime_find_bundle(void);
+
 #endif

@@ -27,9 +27,10 @@ struct local_runtime {
 	void *ctx;
 };
 
-char *runtime_find_agent(void)
+/* name beside cmpirun's own executable, unless $var names it. */
+static char *find_beside_us(const char *var, const char *name)
 {
-	const char *env = getenv("CMPI_AGENT");
+	const char *env = getenv(var);
 	char self[PATH_MAX], *path;
 
 	if (env && *env)
@@ -42,9 +43,19 @@ char *runtime_find_agent(void)
 	if (!slash)
 		return NULL;
 	*slash = '\0';
-	if (asprintf(&path, "%s/cmpi-agent", self) < 0)
+	if (asprintf(&path, "%s/%s", self, name) < 0)
 		return NULL;
 	return path;
+}
+
+char *runtime_find_agent(void)
+{
+	return find_beside_us("CMPI_AGENT", "cmpi-agent");
+}
+
+char *runtime_find_bundle(void)
+{
+	return find_beside_us("CMPI_AGENT_BUNDLE", "cmpi-agent-bundle");
 }
 
 /* Reaps only our own agents, by PID. */

@@ -625,8 +625,18 @@ struct pmix_host *pmix_host_start(struct event_base *base, const struct pmix_hos
 		if (hwloc_topology_export_xmlbuffer(job->topology, &h->topology_xml, &len, 0) < 0)
 			h->topology_xml = NULL;
 	}
+	/* In a container, libpmix's plugins are in the agent bundle, not where
+	 * it was built to look; the variable must not reach the ranks, whose
+	 * MPI has a libpmix of its own. */
+	char *plugins = getenv("CMPI_PMIX_PLUGINS") ? strdup(getenv("CMPI_PMIX_PLUGINS")) : NULL;
+	if (plugins)
+		setenv("PMIX_MCA_mca_base_component_path", plugins, 1);
 	the_host = h;
 	pmix_status_t st = PMIx_server_init(&module, info, ninfo);
+	if (plugins)
+		unsetenv("PMIX_MCA_mca_base_component_path");
+	unsetenv("CMPI_PMIX_PLUGINS");
+	free(plugins);
 	for (size_t i = 0; i < 3; i++) /* not the topology: it is not ours to free */
 		PMIX_INFO_DESTRUCT(&info[i]);
 	if (st != PMIX_SUCCESS) {
