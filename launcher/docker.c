@@ -257,6 +257,7 @@ static json_t *create_body(const struct docker_container_spec *s)
 	if (s->host_pid)
 		json_object_set_new(host, "PidMode", json_string("host"));
 	json_object_set_new(host, "Binds", strv_json(s->binds));
+	json_object_set_new(host, "CapAdd", strv_json(s->cap_add));
 	json_object_set_new(host, "AutoRemove", json_boolean(s->auto_remove));
 
 	json_t *body = json_object();

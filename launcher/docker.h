@@ -27,6 +27,7 @@ struct docker_container_spec {
 	const char *workdir;
 	char *const *labels; /* key=value */
 	char *const *binds;  /* "host:container[:ro]" */
+	char *const *cap_add; /* capabilities, e.g. "SYS_PTRACE" */
 	bool host_network, host_ipc, host_pid;
 	bool auto_remove;
 };

@@ -53,6 +53,10 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 		       NULL};
 	char *env[] = {token, "CMPI_PMIX_PLUGINS=" BUNDLE_MOUNT "/lib/pmix", NULL};
 	char *labels[] = {label, NULL};
+	/* Cross-memory attach (process_vm_readv) between ranks: Docker's seccomp
+	 * profile refuses it without SYS_PTRACE, and UCX then falls back to TCP
+	 * between ranks of one container (which also hung at MPI_Finalize). */
+	char *caps[] = {"SYS_PTRACE", NULL};
 	if (asprintf(&bind_bundle, "%s:" BUNDLE_MOUNT ":ro", dr->bundle) < 0 ||
 	    asprintf(&bind_cwd, "%s:%s", dr->cwd, dr->cwd) < 0)
 		goto out;
@@ -65,6 +69,7 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 	    .workdir = dr->cwd,
 	    .labels = labels,
 	    .binds = binds,
+	    .cap_add = caps,
 	    .host_network = true, /* the ranks' transports, and the control port on 127.0.0.1 */
 	    .host_ipc = true,	  /* shared memory between containers of one host */
 	    .host_pid = true,	  /* CMA (process_vm_readv) between ranks */
