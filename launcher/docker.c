@@ -363,7 +363,7 @@ int docker_container_remove(struct docker *d, const char *id, struct docker_erro
 }
 
 long docker_containers_with_label(struct docker *d, const char *label, char ***ids,
-				  struct docker_error *err)
+				  const char *value_of, char ***values, struct docker_error *err)
 {
 	json_t *filter = json_pack("{s:[s]}", "label", label);
 	char *text = json_dumps(filter, JSON_COMPACT);
@@ -372,6 +372,8 @@ long docker_containers_with_label(struct docker *d, const char *label, char ***i
 	long n = -1;
 
 	*ids = NULL;
+	if (values)
+		*values = NULL;
 	json_decref(filter);
 	if (!esc || asprintf(&path, "/containers/json?all=1&filters=%s", esc) < 0) {
 		set_error(err, 0, "out of memory");
@@ -386,13 +388,24 @@ long docker_containers_with_label(struct docker *d, const char *label, char ***i
 	json_t *list = json_loadb(d->body, d->len, 0, NULL);
 	size_t count = json_array_size(list);
 	*ids = calloc(count + 1, sizeof **ids);
-	if (*ids) {
+	if (values)
+		*values = calloc(count + 1, sizeof **values);
+	if (*ids && (!values || *values)) {
 		n = 0;
 		for (size_t i = 0; i < count; i++) {
-			const char *id =
-			    json_string_value(json_object_get(json_array_get(list, i), "Id"));
-			if (id && id_ok(id) && ((*ids)[n] = strdup(id)))
-				n++;
+			json_t *c = json_array_get(list, i);
+			json_t *labels = json_object_get(c, "Labels");
+			const char *id = json_string_value(json_object_get(c, "Id"));
+			const char *v =
+			    value_of ? json_string_value(json_object_get(labels, value_of)) : NULL;
+			if (!id || !id_ok(id) || !((*ids)[n] = strdup(id)))
+				continue;
+			if (values && !((*values)[n] = strdup(v ? v : ""))) {
+				free((*ids)[n]);
+				(*ids)[n] = NULL;
+				continue;
+			}
+			n++;
 		}
 	}
 	json_decref(list);

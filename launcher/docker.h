@@ -55,9 +55,11 @@ int docker_container_kill(struct docker *d, const char *id, int signal, struct d
  * lists it; one that is already gone is not an error. */
 int docker_container_remove(struct docker *d, const char *id, struct docker_error *err);
 
-/* The ids of every container, running or not, with this label ("key=value").
- * Returns how many, with *ids a malloc'd NULL-terminated list, or -1. */
+/* The ids of every container, running or not, with this label ("key=value",
+ * or "key" for any value). Returns how many, with *ids a malloc'd
+ * NULL-terminated list, or -1. With values non-NULL, (*values)[i] is the
+ * value of label `value_of` on container i ("" when it has none). */
 long docker_containers_with_label(struct docker *d, const char *label, char ***ids,
-				  struct docker_error *err);
+				  const char *value_of, char ***values, struct docker_error *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "cmpi/util.h"
 #include "job.h"
 #include "options.h"
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 	case CMPI_OPTIONS_RUN:
 		break;
 	}
+	if (opt.cleanup)
+		return cleanup_run(opt.engine);
 	if (opt.nranks == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		opt.nranks = cpus > 0 ? cpus : 1;

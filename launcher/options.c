@@ -6,7 +6,7 @@
 
 #include "cmpi/util.h"
 
-enum { OPT_AGENTS = 256, OPT_TAG_OUTPUT, OPT_TIMEOUT, OPT_IMAGE, OPT_ENGINE };
+enum { OPT_AGENTS = 256, OPT_TAG_OUTPUT, OPT_TIMEOUT, OPT_IMAGE, OPT_ENGINE, OPT_CLEANUP };
 
 static const struct option long_options[] = {
 	{"np", required_argument, NULL, 'n'},
@@ -15,6 +15,7 @@ static const struct option long_options[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"image", required_argument, NULL, OPT_IMAGE},
 	{"engine", required_argument, NULL, OPT_ENGINE},
+	{"cleanup", no_argument, NULL, OPT_CLEANUP},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -38,6 +39,8 @@ void cmpi_options_help(FILE *out)
 		"                   agent) through the Docker Engine API\n"
 		"      --engine URL the engine: unix:///PATH or tcp://HOST:PORT (default:\n"
 		"                   $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
+		"      --cleanup    remove the containers of jobs whose cmpirun is gone\n"
+		"                   (killed with SIGKILL, say), then exit\n"
 		"  -v, --verbose    print launch phases with timestamps on stderr\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n"
@@ -98,6 +101,9 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 		case OPT_ENGINE:
 			opt->engine = optarg;
 			break;
+		case OPT_CLEANUP:
+			opt->cleanup = true;
+			break;
 		case 'v':
 			opt->verbose = true;
 			break;
@@ -112,6 +118,13 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
 			return CMPI_OPTIONS_ERROR;
 		}
+	}
+	if (opt->cleanup) {
+		if (optind < argc) {
+			snprintf(err, errlen, "--cleanup runs no program");
+			return CMPI_OPTIONS_ERROR;
+		}
+		return CMPI_OPTIONS_RUN;
 	}
 	if (optind >= argc) {
 		snprintf(err, errlen, "no program given");

@@ -11,6 +11,7 @@
 #include "cmpi/jobdir.h"
 #include "cmpi/pack.h"
 #include "cmpi/util.h"
+#include "cleanup.h"
 #include "docker.h"
 #include "runtime.h"
 
@@ -30,7 +31,7 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 {
 	struct docker_runtime *dr = (struct docker_runtime *)rt;
 	struct docker_error err;
-	char connect[128], node_s[32], token[128], label[64], name[64];
+	char connect[128], node_s[32], token[128], label[64], name[64], launcher[320];
 	char *bind_bundle = NULL, *bind_cwd = NULL;
 	int rc = -1;
 
@@ -52,7 +53,10 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 		       cmpi_verbose() ? "--verbose" : NULL,
 		       NULL};
 	char *env[] = {token, "CMPI_PMIX_PLUGINS=" BUNDLE_MOUNT "/lib/pmix", NULL};
-	char *labels[] = {label, NULL};
+	char launcher_label[340] = "cmpi.launcher=";
+	if (cleanup_launcher_label(launcher, sizeof launcher) == 0)
+		strcat(launcher_label, launcher);
+	char *labels[] = {label, launcher_label, NULL};
 	/* Cross-memory attach (process_vm_readv) between ranks: Docker's seccomp
 	 * profile refuses it without SYS_PTRACE, and UCX then falls back to TCP
 	 * between ranks of one container (which also hung at MPI_Finalize). */
@@ -100,7 +104,7 @@ static void docker_finish(struct runtime *rt, int grace_ms)
 	snprintf(label, sizeof label, "cmpi.job=%s", dr->jobid);
 	for (int waited = 0; waited <= grace_ms; waited += 20) {
 		cmpi_strv_free(ids);
-		n = docker_containers_with_label(dr->engine, label, &ids, &err);
+		n = docker_containers_with_label(dr->engine, label, &ids, NULL, NULL, &err);
 		if (n <= 0)
 			break;
 		struct timespec tick = {0, 20 * 1000 * 1000};

@@ -36,14 +36,14 @@ static void container_life(void **state)
 					  .auto_remove = true};
 	assert_int_equal(docker_container_create(d, &s, id, &e), 0);
 	assert_int_equal(docker_container_start(d, id, &e), 0);
-	assert_int_equal(docker_containers_with_label(d, label, &ids, &e), 1);
+	assert_int_equal(docker_containers_with_label(d, label, &ids, NULL, NULL, &e), 1);
 	assert_string_equal(ids[0], id);
 	cmpi_strv_free(ids);
 	assert_int_equal(docker_container_kill(d, id, SIGKILL, &e), 0);
 	assert_int_equal(docker_container_remove(d, id, &e), 0);
 	/* Gone, and saying so twice is not an error. */
 	assert_int_equal(docker_container_remove(d, id, &e), 0);
-	assert_int_equal(docker_containers_with_label(d, label, &ids, &e), 0);
+	assert_int_equal(docker_containers_with_label(d, label, &ids, NULL, NULL, &e), 0);
 	cmpi_strv_free(ids);
 	docker_free(d);
 }

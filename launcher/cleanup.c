@@ -1,0 +1,104 @@
+/* cleanup.c - cmpirun --cleanup: remove the containers of jobs whose cmpirun is gone (killed
+ * before it could remove them, or on a machine that rebooted). */
+#define _GNU_SOURCE
+#include "cleanup.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmpi/pack.h"
+#include "cmpi/util.h"
+#include "docker.h"
+#include "job.h"
+
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since
+ * boot. With the pid it names one process: a reused pid has another. */
+static int process_start_time(long pid, unsigned long long *start)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	return p && sscanf(p, " %llu", start) == 1 ? 0 : -1;
+}
+
+int cleanup_launcher_label(char *buf, size_t len)
+{
+	char host[256];
+	unsigned long long start;
+	if (gethostname(host, sizeof host) < 0 || process_start_time(getpid(), &start) < 0)
+		return -1;
+	host[sizeof host - 1] = '\0';
+	int n = snprintf(buf, len, "%s/%ld/%llu", host, (long)getpid(), start);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* True when the launcher that label names surely is gone: it ran on this
+ * host, and its pid is free or belongs to a later process. */
+static bool launcher_gone(const char *label, const char *host)
+{
+	char h[256];
+	long pid;
+	unsigned long long start, now;
+	if (sscanf(label, "%255[^/]/%ld/%llu", h, &pid, &start) != 3 || strcmp(h, host) != 0)
+		return false;
+	if (process_start_time(pid, &now) < 0)
+		return true;
+	return now != start;
+}
+
+int cleanup_run(const char *engine_url)
+{
+	struct docker_error err;
+	char host[256], **ids = NULL, **launchers = NULL;
+	long removed = 0, kept = 0;
+
+	if (gethostname(host, sizeof host) < 0)
+		return JOB_EXIT_ERROR;
+	host[sizeof host - 1] = '\0';
+	struct docker *d = docker_connect(engine_url, &err);
+	if (!d) {
+		cmpi_error("%s", err.message);
+		return JOB_EXIT_ERROR;
+	}
+	long n =
+	    docker_containers_with_label(d, "cmpi.job", &ids, "cmpi.launcher", &launchers, &err);
+	if (n < 0) {
+		cmpi_error("%s", err.message);
+		docker_free(d);
+		return JOB_EXIT_ERROR;
+	}
+	int rc = 0;
+	for (long i = 0; i < n; i++) {
+		if (!launcher_gone(launchers[i], host)) {
+			kept++;
+			continue;
+		}
+		if (docker_container_remove(d, ids[i], &err) < 0) {
+			cmpi_error("%s", err.message);
+			rc = JOB_EXIT_ERROR;
+			continue;
+		}
+		removed++;
+	}
+	printf("cmpirun: removed %ld container%s of finished jobs", removed,
+	       removed == 1 ? "" : "s");
+	if (kept)
+		printf("; kept %ld of jobs still running or launched from another host", kept);
+	printf("\n");
+	cmpi_strv_free(ids);
+	cmpi_strv_free(launchers);
+	docker_free(d);
+	return rc;
+}
