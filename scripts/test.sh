@@ -8,6 +8,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-normal}
 
 bash "$top/scripts/deps.sh"
+# The container tests need an engine and the test images (about 90 s to build
+# the first time).
+bash "$top/scripts/engine.sh"
+bash "$top/scripts/test-images.sh"
 
 run_suite() {
 	local dir=$1

@@ -30,6 +30,14 @@ fail() {
 # With CMPI_TEST_IMAGE set, every job runs in containers of that image; no
 # engine or no image skips the test (ctest: 77).
 IMAGE_ARGS=()
+case "$MPI:$PROG" in
+docker:* | *:no_mpi_in_image)
+	for img in cmpi-test/bookworm-mpi:1 cmpi-test/bullseye-openmpi:1; do
+		docker image inspect "$img" >/dev/null 2>&1 ||
+			{ echo "SKIP: no engine or no image $img (scripts/test-images.sh)"; exit 77; }
+	done
+	;;
+esac
 if [ -n "${CMPI_TEST_IMAGE:-}" ]; then
 	docker image inspect "$CMPI_TEST_IMAGE" >/dev/null 2>&1 ||
 		{ echo "SKIP: no engine or no image $CMPI_TEST_IMAGE (scripts/test-images.sh)"; exit 77; }
@@ -78,7 +86,7 @@ alive() {
 # barrier after an abort, say) for more than a few seconds.
 check_no_leftovers() {
 	local jobid pids p left
-	jobid=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\):.*/\1/p' "$ERR" | head -n 1)
+	jobid=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1)
 	[ -n "$jobid" ] || fail "no job id in the verbose log"
 	pids=$(sed -n 's/.*started agent [0-9]* (pid \([0-9]*\)).*/\1/p' "$ERR")
 	for _ in $(seq 1 100); do
@@ -253,6 +261,36 @@ pmix:dropped)
 		expect_apperr '^cmpirun: rank 1 on node [0-9]+: its MPI library lost its PMIx connection before PMIx_Finalize'
 	fi
 	[ "$ELAPSED_MS" -lt 20000 ] || fail "took $ELAPSED_MS ms to notice"
+	;;
+docker:missing_image)
+	run_job 2 --image cmpi-test/no-such-image:0 true
+	expect_rc 1
+	expect_apperr "^cmpirun: image 'cmpi-test/no-such-image:0' not found on the engine at unix://"
+	;;
+docker:no_engine)
+	run_job 2 --image cmpi-test/bookworm-mpi:1 --engine unix:///nonexistent/docker.sock true
+	expect_rc 1
+	expect_apperr '^cmpirun: cannot reach the container engine at unix:///nonexistent/docker.sock: '
+	;;
+docker:no_program)
+	run_job 2 --image cmpi-test/bookworm-mpi:1 ./no-such-program
+	expect_rc 127
+	expect_apperr "^cmpirun: cannot execute './no-such-program': No such file or directory"
+	;;
+*:no_mpi_in_image)
+	# MPICH's program in the bullseye image, which has Open MPI only: the
+	# image's loader refuses it, and the job says so and ends.
+	need_bin hello
+	run_job 2 --image cmpi-test/bullseye-openmpi:1 "$BIN"
+	expect_rc 127
+	expect_apperr 'libmpich.so.12: cannot open shared object file'
+	;;
+docker:bullseye)
+	# An older glibc and Open MPI (4.1.0, PMIx 3 client) than the agent's.
+	mkdir -p bullseye
+	docker run --rm -v "$HERE:/src:ro" -v "$PWD/bullseye:/out" cmpi-test/bullseye-openmpi:1 \
+		mpicc -o /out/hello /src/hello.c || fail "cannot compile hello in the bullseye image"
+	check_hello 8 --image cmpi-test/bullseye-openmpi:1 ./bullseye/hello
 	;;
 pmix:fence | pmix:fence_nocollect)
 	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
