@@ -26,12 +26,10 @@ static void container_life(void **state)
 	assert_non_null(d);
 	snprintf(label, sizeof label, "cmpi.job=test%d", (int)getpid());
 	char *cmd[] = {"/bin/sleep", "30", NULL};
-	char *binds[] = {"/usr:/usr:ro", NULL};
 	char *labels[] = {label, NULL};
 	struct docker_container_spec s = {.image = image,
 					  .cmd = cmd,
 					  .labels = labels,
-					  .binds = binds,
 					  .host_network = true,
 					  .auto_remove = true};
 	assert_int_equal(docker_container_create(d, &s, id, &e), 0);
