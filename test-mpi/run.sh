@@ -143,6 +143,27 @@ openmpi:hello | mpich:hello)
 	check_hello 4 "$BIN"
 	check_hello 8 "$BIN"
 	;;
+openmpi:hello8 | mpich:hello8)
+	# 8 ranks only: with --agents 8, one rank per agent (the seeds' layout in containers).
+	need_bin hello
+	check_hello 8 "$BIN"
+	;;
+docker:stdio)
+	# In containers as on bare metal: stdin to rank 0, every rank's output
+	# whole lines, the first failing rank's status, 128+signal.
+	printf 'line one\nline two\n' >"$WORK/input"
+	"$CMPIRUN" -n 2 --agents 2 "${IMAGE_ARGS[@]}" sh -c 'if [ "$CMPI_RANK" = 0 ]; then sed "s/^/got: /"; else echo "rank 1 here" >&2; fi' \
+		<"$WORK/input" >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	[ "$(cat "$OUT")" = "$(printf 'got: line one\ngot: line two')" ] || fail "stdin did not reach rank 0 whole"
+	grep -qx "rank 1 here" "$ERR" || fail "rank 1's stderr is missing"
+	run_job 2 sh -c '[ "$CMPI_RANK" = 1 ] && exit 3; sleep 30'
+	expect_rc 3
+	expect_apperr '^cmpirun: rank 1 on node [0-9]+ \(pid [0-9]+\) exited with status 3'
+	run_job 2 sh -c '[ "$CMPI_RANK" = 0 ] && kill -SEGV $$; sleep 30'
+	expect_rc 139
+	;;
 openmpi:hello_py)
 	"$PYTHON" -c 'import mpi4py' 2>/dev/null || { echo "FAIL: $PYTHON cannot import mpi4py" >&2; exit 1; }
 	check_hello 4 "$PYTHON" "${TEST_MPI_BIN:-$HERE}/hello.py"
