@@ -321,6 +321,21 @@ int docker_container_start(struct docker *d, const char *id, struct docker_error
 	return status < 0 ? -1 : engine_error(d, status, "cannot start a container", err);
 }
 
+/* False when the engine says the container is gone or not running. */
+static bool container_running(struct docker *d, const char *id)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/containers/%s/json", id);
+	long status = request(d, "GET", path, NULL, NULL);
+	if (status == 404)
+		return false;
+	json_t *c = status == 200 ? json_loadb(d->body, d->len, 0, NULL) : NULL;
+	json_t *running = json_object_get(json_object_get(c, "State"), "Running");
+	bool yes = !c || !json_is_false(running); /* unknown: assume it runs */
+	json_decref(c);
+	return yes;
+}
+
 int docker_container_kill(struct docker *d, const char *id, int signal, struct docker_error *err)
 {
 	char path[160];
@@ -331,7 +346,16 @@ int docker_container_kill(struct docker *d, const char *id, int signal, struct d
 	/* 404: gone; 409: not running. Either way nothing is left to signal. */
 	if (status == 204 || status == 404 || status == 409)
 		return 0;
-	return status < 0 ? -1 : engine_error(d, status, "cannot signal a container", err);
+	if (status < 0)
+		return -1;
+	/* Podman says 500 for "not running": ask the container's state. */
+	char refused[400];
+	engine_message(d, refused, sizeof refused);
+	if (!container_running(d, id))
+		return 0;
+	set_error(err, status, "cannot signal a container: the engine at %s said %ld: %s", d->url,
+		  status, refused);
+	return -1;
 }
 
 int docker_container_remove(struct docker *d, const char *id, struct docker_error *err)

@@ -14,6 +14,9 @@ bash "$top/scripts/deps.sh"
 if ! bash "$top/scripts/engine.sh" || ! bash "$top/scripts/test-images.sh"; then
 	echo "test.sh: WARNING: no container engine or no test images: the container tests will be skipped" >&2
 fi
+if ! bash "$top/scripts/podman.sh"; then
+	echo "test.sh: WARNING: no Podman service: podman.client will be skipped" >&2
+fi
 
 run_suite() {
 	local dir=$1

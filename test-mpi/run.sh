@@ -41,6 +41,9 @@ esac
 if [ -n "${CMPI_TEST_IMAGE:-}" ]; then
 	docker image inspect "$CMPI_TEST_IMAGE" >/dev/null 2>&1 ||
 		{ echo "SKIP: no engine or no image $CMPI_TEST_IMAGE (scripts/test-images.sh)"; exit 77; }
+	# cmpirun and the docker CLI here both follow DOCKER_HOST: that is the one
+	# switch to run these tests on another engine (Podman, where it can start
+	# containers).
 	IMAGE_ARGS=(--image "$CMPI_TEST_IMAGE")
 fi
 
