@@ -258,6 +258,16 @@ static json_t *create_body(const struct docker_container_spec *s)
 		json_object_set_new(host, "PidMode", json_string("host"));
 	json_object_set_new(host, "Binds", strv_json(s->binds));
 	json_object_set_new(host, "CapAdd", strv_json(s->cap_add));
+	json_t *devices = json_array();
+	for (char *const *dev = s->devices; dev && *dev; dev++)
+		json_array_append_new(devices, json_pack("{s:s,s:s,s:s}", "PathOnHost", *dev,
+							 "PathInContainer", *dev,
+							 "CgroupPermissions", "rwm"));
+	json_object_set_new(host, "Devices", devices);
+	if (s->memlock_unlimited)
+		json_object_set_new(
+		    host, "Ulimits",
+		    json_pack("[{s:s,s:i,s:i}]", "Name", "memlock", "Soft", -1, "Hard", -1));
 	json_object_set_new(host, "AutoRemove", json_boolean(s->auto_remove));
 
 	json_t *body = json_object();

@@ -25,9 +25,11 @@ struct docker_container_spec {
 	char *const *cmd;
 	char *const *env; /* KEY=VALUE */
 	const char *workdir;
-	char *const *labels; /* key=value */
-	char *const *binds;  /* "host:container[:ro]" */
-	char *const *cap_add; /* capabilities, e.g. "SYS_PTRACE" */
+	char *const *labels;	/* key=value */
+	char *const *binds;	/* "host:container[:ro]" */
+	char *const *cap_add;	/* capabilities, e.g. "SYS_PTRACE" */
+	char *const *devices;	/* host device paths, passed through at the same path */
+	bool memlock_unlimited; /* RDMA: registered memory must not be limited */
 	bool host_network, host_ipc, host_pid;
 	bool auto_remove;
 };

@@ -2,6 +2,7 @@
  * agent, the agent bundle bind-mounted read-only at /.cmpi and started through its own loader,
  * host network and IPC, the working directory at the same path, a cmpi.job label. */
 #define _GNU_SOURCE
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,32 @@ struct docker_runtime {
 	char jobid[17];
 	long nagents;
 	char (*ids)[65]; /* [node]: "" when not created */
+	bool rdma;	 /* pass RDMA devices, IPC_LOCK and unlimited memlock */
+	char **rdma_devices;
 };
+
+/* CMPI_RDMA=on|off|auto (default auto: on when this host has
+ * /dev/infiniband and the engine is local, so the devices are the same). */
+static void choose_rdma(struct docker_runtime *dr)
+{
+	const char *mode = getenv("CMPI_RDMA");
+	glob_t g;
+	bool local = strncmp(docker_url(dr->engine), "unix://", 7) == 0;
+
+	if (local && glob("/dev/infiniband/*", 0, NULL, &g) == 0) {
+		dr->rdma_devices = calloc(g.gl_pathc + 1, sizeof *dr->rdma_devices);
+		for (size_t i = 0; dr->rdma_devices && i < g.gl_pathc; i++)
+			dr->rdma_devices[i] = strdup(g.gl_pathv[i]);
+		globfree(&g);
+	}
+	if (mode && !strcmp(mode, "on"))
+		dr->rdma = true;
+	else if (mode && !strcmp(mode, "off"))
+		dr->rdma = false;
+	else
+		dr->rdma = dr->rdma_devices && dr->rdma_devices[0];
+	cmpi_debug("RDMA in containers: %s", dr->rdma ? "on" : "off");
+}
 
 static int docker_start_agent(struct runtime *rt, long node, const char *addr, int port,
 			      const char *token_hex)
@@ -60,7 +86,7 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 	/* Cross-memory attach (process_vm_readv) between ranks: Docker's seccomp
 	 * profile refuses it without SYS_PTRACE, and UCX then falls back to TCP
 	 * between ranks of one container (which also hung at MPI_Finalize). */
-	char *caps[] = {"SYS_PTRACE", NULL};
+	char *caps[] = {"SYS_PTRACE", dr->rdma ? "IPC_LOCK" : NULL, NULL};
 	if (asprintf(&bind_bundle, "%s:" BUNDLE_MOUNT ":ro", dr->bundle) < 0 ||
 	    asprintf(&bind_cwd, "%s:%s", dr->cwd, dr->cwd) < 0)
 		goto out;
@@ -74,6 +100,8 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 	    .labels = labels,
 	    .binds = binds,
 	    .cap_add = caps,
+	    .devices = dr->rdma ? dr->rdma_devices : NULL,
+	    .memlock_unlimited = dr->rdma,
 	    .host_network = true, /* the ranks' transports, and the control port on 127.0.0.1 */
 	    .host_ipc = true,	  /* shared memory between containers of one host */
 	    .host_pid = true,	  /* CMA (process_vm_readv) between ranks */
@@ -81,7 +109,13 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 	};
 	if (docker_container_create(dr->engine, &spec, dr->ids[node], &err) < 0 ||
 	    docker_container_start(dr->engine, dr->ids[node], &err) < 0) {
-		cmpi_error("%s", err.message);
+		/* The engine's words, and what they mean when we asked for RDMA. */
+		bool memlock = dr->rdma && strstr(err.message, "rlimit type 8");
+		cmpi_error(
+		    "%s%s", err.message,
+		    memlock ? " (cmpirun asked for unlimited locked memory, which RDMA "
+			      "needs: raise this host's memlock hard limit, or set CMPI_RDMA=off)"
+			    : "");
 		goto out;
 	}
 	cmpi_debug("started agent %ld in container %.12s", node, dr->ids[node]);
@@ -134,6 +168,7 @@ static void docker_destroy(struct runtime *rt)
 	free(dr->bundle);
 	free(dr->cwd);
 	free(dr->ids);
+	cmpi_strv_free(dr->rdma_devices);
 	free(dr);
 }
 
@@ -161,5 +196,6 @@ struct runtime *runtime_docker_create(struct docker *engine, const char *image, 
 		docker_destroy(&dr->rt);
 		return NULL;
 	}
+	choose_rdma(dr);
 	return &dr->rt;
 }

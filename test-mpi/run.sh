@@ -309,6 +309,15 @@ docker:no_program)
 	expect_rc 127
 	expect_apperr 'libmpich.so.12: cannot open shared object file'
 	;;
+docker:rdma_refused)
+	# RDMA asks for unlimited locked memory; this machine's hard limit refuses
+	# it, and the engine's refusal must reach the user whole.
+	[ "$(ulimit -H -l)" = unlimited ] && { echo "SKIP: memlock is unlimited here"; exit 77; }
+	CMPI_RDMA=on run_job 2 --image cmpi-test/bookworm-mpi:1 true
+	expect_rc 1
+	expect_apperr 'said 500: .*error setting rlimit type 8: operation not permitted'
+	expect_apperr "raise this host's memlock hard limit, or set CMPI_RDMA=off"
+	;;
 docker:bullseye)
 	# An older glibc and Open MPI (4.1.0, PMIx 3 client) than the agent's.
 	mkdir -p bullseye
