@@ -670,7 +670,8 @@ static int job_setup(struct job *job)
 						   control_server_port(job->server),
 						   token_hex) < 0) {
 			job->agents[i].connected = true;
-			agent_lost(job, &job->agents[i], errno ? strerror(errno) : "it could not be started");
+			agent_lost(job, &job->agents[i],
+				   errno ? strerror(errno) : "it could not be started");
 		}
 	}
 	return 0;
