@@ -47,10 +47,13 @@ wait_gone() {
 	done
 }
 
+# The id of the last job, from its verbose log.
+job_id() { sed -n 's/.*job \([0-9a-f]\{16\}\):.*/\1/p' "$ERR" | head -n 1; }
+
 # No agent of the last job and no process carrying its job id may be left.
 check_no_leftovers() {
 	local jobid pids p
-	jobid=$(sed -n 's/.*job \([0-9a-f]\{16\}\):.*/\1/p' "$ERR" | head -n 1)
+	jobid=$(job_id)
 	[ -n "$jobid" ] || fail "no job id in the verbose log"
 	pids=$(sed -n 's/.*started agent [0-9]* (pid \([0-9]*\)).*/\1/p' "$ERR")
 	wait_gone 5 $pids || fail "agents left running"
@@ -402,43 +405,43 @@ start_sleeping_job() {
 	wait_for_two_ranks
 }
 
+# signal_job SIG: sends SIG to the job start_sleeping_job started and waits for it
+# to end; sets RC and ELAPSED_MS.
+signal_job() {
+	local t0
+	t0=$(now_ms)
+	kill -"$1" "$JOB_PID"
+	wait "$JOB_PID"
+	RC=$?
+	ELAPSED_MS=$(($(now_ms) - t0))
+}
+
 case_sigint() {
 	# The ranks ignore SIGINT: the first Ctrl-C is forwarded, the second kills.
 	start_sleeping_job "trap '' INT;"
 	kill -INT "$JOB_PID"
 	sleep 0.5
 	alive "$(cat "$WORK/pid.0")" || fail "rank did not survive an ignored SIGINT"
-	kill -INT "$JOB_PID"
-	wait "$JOB_PID"
-	RC=$?
+	signal_job INT
 	expect_rc 130
 	expect_err "caught SIGINT"
 	expect_ranks_gone
 }
 
 case_sigint_then_failure() {
-	local t0 t1
 	# A forwarded SIGINT the ranks ignore must not switch off --timeout.
 	start_sleeping_job "trap '' INT;" --timeout 2
-	t0=$(now_ms)
-	kill -INT "$JOB_PID"
-	wait "$JOB_PID"
-	RC=$?
-	t1=$(now_ms)
+	signal_job INT
 	expect_rc 130
 	expect_err "job exceeded --timeout 2 s"
-	[ $((t1 - t0)) -lt 8000 ] || fail "--timeout ignored after SIGINT ($((t1 - t0)) ms)"
+	[ "$ELAPSED_MS" -lt 8000 ] || fail "--timeout ignored after SIGINT ($ELAPSED_MS ms)"
 	expect_ranks_gone
 	# Rank 0 dies of the SIGINT, rank 1 ignores it: the job still ends.
 	rm -f "$WORK"/pid.*
 	start_sleeping_job '[ "$CMPI_RANK" = 1 ] && trap "" INT;'
-	t0=$(now_ms)
-	kill -INT "$JOB_PID"
-	wait "$JOB_PID"
-	RC=$?
-	t1=$(now_ms)
+	signal_job INT
 	expect_rc 130
-	[ $((t1 - t0)) -lt 8000 ] || fail "rank 1 outlived rank 0's death ($((t1 - t0)) ms)"
+	[ "$ELAPSED_MS" -lt 8000 ] || fail "rank 1 outlived rank 0's death ($ELAPSED_MS ms)"
 	expect_ranks_gone
 }
 
@@ -473,9 +476,7 @@ case_duplicate_exit() {
 
 case_sigterm() {
 	start_sleeping_job ""
-	kill -TERM "$JOB_PID"
-	wait "$JOB_PID"
-	RC=$?
+	signal_job TERM
 	expect_rc 143
 	expect_ranks_gone
 }
@@ -488,7 +489,7 @@ case_kill9_launcher() {
 	kill -KILL "$JOB_PID"
 	wait "$JOB_PID" 2>/dev/null
 	wait_gone 5 $agents $(cat "$WORK"/pid.*) || fail "agents or ranks outlived cmpirun"
-	expect_no_job_dirs "$(sed -n 's/.*job \([0-9a-f]\{16\}\):.*/\1/p' "$ERR" | head -n 1)"
+	expect_no_job_dirs "$(job_id)"
 }
 
 case_kill9_agent() {
