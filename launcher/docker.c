@@ -75,7 +75,6 @@ static long request(struct docker *d, const char *method, const char *path, json
 	if (asprintf(&url, "%s%s", d->base, path) < 0)
 		goto out;
 	curl_easy_setopt(d->curl, CURLOPT_URL, url);
-	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
 	if (body) {
 		json = json_dumps(body, JSON_COMPACT);
 		headers = curl_slist_append(headers, "Content-Type: application/json");
@@ -83,9 +82,9 @@ static long request(struct docker *d, const char *method, const char *path, json
 	} else if (!strcmp(method, "POST")) {
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, "");
 	} else {
-		curl_easy_setopt(d->curl, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(d->curl, CURLOPT_HTTPGET, 1L); /* no body left from a POST */
 	}
+	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, headers);
 	CURLcode rc = curl_easy_perform(d->curl);
 	if (rc != CURLE_OK) {
