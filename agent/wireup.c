@@ -51,7 +51,8 @@ struct agent_wireup {
 	struct collective *collectives;
 	uint32_t next_dmodex;
 	struct dmodex_wait *dmodex_waits;
-	struct left *left; /* [job->nranks] */
+	struct left *left;   /* [job->nranks] */
+	bool oversubscribed; /* more local ranks than CPUs we may run on */
 };
 
 /* A rank inside MPI whose connection to its server closed: unless it exits
@@ -307,6 +308,14 @@ static char *process_mapping(const struct cmpi_msg_job *job)
 
 /* ---- start and stop ---- */
 
+static int cpus_available(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		return 1;
+	return CPU_COUNT(&set);
+}
+
 /* Open MPI names its shared-memory segments after the host name and the job,
  * so the ranks of two agents on one host (two nodes to MPI, or containers
  * sharing the host's IPC namespace) would use the same names. A directory of
@@ -356,6 +365,7 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 		goto fail;
 	for (uint32_t i = 0; i < job->nranks; i++)
 		w->left[i] = (struct left){.w = w, .rank = job->first_rank + i};
+	w->oversubscribed = (int)job->nranks > cpus_available();
 	make_shm_dir(w);
 	load_topology(w);
 
@@ -426,14 +436,6 @@ void agent_wireup_stop(struct agent_wireup *w)
 
 /* ---- ranks ---- */
 
-static int cpus_available(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof set, &set) < 0)
-		return 1;
-	return CPU_COUNT(&set);
-}
-
 static int strv_add(char ***env, size_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -487,7 +489,7 @@ char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd)
 	if (w->shm_dir[0])
 		ok = ok &&
 		     add_default(&env, &n, "OMPI_MCA_btl_vader_backing_directory", w->shm_dir) == 0;
-	if ((int)w->job->nranks > cpus_available()) {
+	if (w->oversubscribed) {
 		/* Oversubscribed: busy-polling ranks would starve each other. */
 		ok = ok && add_default(&env, &n, "OMPI_MCA_mpi_yield_when_idle", "1") == 0;
 	}
