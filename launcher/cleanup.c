@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmpi/jobdir.h"
 #include "cmpi/pack.h"
 #include "cmpi/util.h"
 #include "docker.h"
@@ -61,7 +62,7 @@ static bool launcher_gone(const char *label, const char *host)
 int cleanup_run(const char *engine_url)
 {
 	struct docker_error err;
-	char host[256], **ids = NULL, **launchers = NULL;
+	char host[256], **ids = NULL, **launchers = NULL, **job_ids = NULL, **jobs = NULL;
 	long removed = 0, kept = 0;
 
 	if (gethostname(host, sizeof host) < 0)
@@ -74,12 +75,16 @@ int cleanup_run(const char *engine_url)
 	}
 	long n =
 	    docker_containers_with_label(d, "cmpi.job", &ids, "cmpi.launcher", &launchers, &err);
-	if (n < 0) {
-		cmpi_error("%s", err.message);
-		docker_free(d);
-		return JOB_EXIT_ERROR;
-	}
+	/* The job of each container too, for the agents' /dev/shm directories. */
+	long njobs =
+	    n < 0 ? -1
+		  : docker_containers_with_label(d, "cmpi.job", &job_ids, "cmpi.job", &jobs, &err);
 	int rc = 0;
+	if (n < 0 || njobs < 0) {
+		cmpi_error("%s", err.message);
+		rc = JOB_EXIT_ERROR;
+		goto out;
+	}
 	for (long i = 0; i < n; i++) {
 		if (!launcher_gone(launchers[i], host)) {
 			kept++;
@@ -91,14 +96,21 @@ int cleanup_run(const char *engine_url)
 			continue;
 		}
 		removed++;
+		/* Host IPC: with a local engine, a killed agent's directory is ours. */
+		for (long k = 0; k < njobs; k++)
+			if (!strcmp(job_ids[k], ids[i]) && !strncmp(docker_url(d), "unix://", 7))
+				cmpi_jobdirs_remove_all("/dev/shm", jobs[k]);
 	}
 	printf("cmpirun: removed %ld container%s of finished jobs", removed,
 	       removed == 1 ? "" : "s");
 	if (kept)
 		printf("; kept %ld of jobs still running or launched from another host", kept);
 	printf("\n");
+out:
 	cmpi_strv_free(ids);
 	cmpi_strv_free(launchers);
+	cmpi_strv_free(job_ids);
+	cmpi_strv_free(jobs);
 	docker_free(d);
 	return rc;
 }

@@ -309,6 +309,29 @@ docker:no_program)
 	expect_rc 127
 	expect_apperr 'libmpich.so.12: cannot open shared object file'
 	;;
+docker:cleanup)
+	# An agent that cannot notice its launcher die (its container paused) keeps
+	# its container after kill -9 of cmpirun; --cleanup removes it, and the
+	# agent's directory in the host's /dev/shm.
+	"$CMPIRUN" -v -n 2 --image cmpi-test/bookworm-mpi:1 sleep 60 >"$OUT" 2>"$ERR" </dev/null &
+	job=$!
+	for _ in $(seq 1 100); do grep -q "all 1 agents connected" "$ERR" && break; sleep 0.1; done
+	jobid=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1)
+	container=$(docker ps -q --filter "label=cmpi.job=$jobid")
+	[ -n "$container" ] || fail "no container for job $jobid"
+	for _ in $(seq 1 100); do ls -d /dev/shm/cmpi-"$jobid"-* >/dev/null 2>&1 && break; sleep 0.1; done
+	docker pause "$container" >/dev/null
+	kill -KILL "$job"
+	wait "$job" 2>/dev/null
+	t0=$(date +%s%N)
+	"$CMPIRUN" --cleanup >"$OUT" 2>"$ERR"
+	RC=$?
+	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+	expect_rc 0
+	expect_line 'cmpirun: removed [1-9][0-9]* containers? of finished jobs.*'
+	[ -z "$(docker ps -aq --filter "label=cmpi.job=$jobid")" ] || fail "--cleanup left the container"
+	ls -d /dev/shm/cmpi-"$jobid"-* >/dev/null 2>&1 && fail "--cleanup left /dev/shm/cmpi-$jobid-*"
+	;;
 docker:rdma_refused)
 	# RDMA asks for unlimited locked memory; this machine's hard limit refuses
 	# it, and the engine's refusal must reach the user whole.
