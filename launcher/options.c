@@ -6,7 +6,7 @@
 
 #include "cmpi/util.h"
 
-enum { OPT_AGENTS = 256, OPT_TAG_OUTPUT, OPT_TIMEOUT, OPT_IMAGE, OPT_ENGINE, OPT_CLEANUP };
+enum { OPT_AGENTS = 256, OPT_TAG_OUTPUT, OPT_TIMEOUT, OPT_IMAGE, OPT_ENGINE, OPT_PULL, OPT_CLEANUP };
 
 static const struct option long_options[] = {
 	{"np", required_argument, NULL, 'n'},
@@ -15,6 +15,7 @@ static const struct option long_options[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"image", required_argument, NULL, OPT_IMAGE},
 	{"engine", required_argument, NULL, OPT_ENGINE},
+	{"pull", no_argument, NULL, OPT_PULL},
 	{"cleanup", no_argument, NULL, OPT_CLEANUP},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -39,6 +40,8 @@ void cmpi_options_help(FILE *out)
 		"                   agent) through the Docker Engine API\n"
 		"      --engine URL the engine: unix:///PATH or tcp://HOST:PORT (default:\n"
 		"                   $DOCKER_HOST, else unix:///var/run/docker.sock)\n"
+		"      --pull       pull the image from its registry when the engine does\n"
+		"                   not have it (without it, a missing image is an error)\n"
 		"      --cleanup    remove the containers of jobs whose cmpirun is gone\n"
 		"                   (killed with SIGKILL, say), then exit\n"
 		"  -v, --verbose    print launch phases with timestamps on stderr\n"
@@ -100,6 +103,9 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 			break;
 		case OPT_ENGINE:
 			opt->engine = optarg;
+			break;
+		case OPT_PULL:
+			opt->pull = true;
 			break;
 		case OPT_CLEANUP:
 			opt->cleanup = true;

@@ -16,6 +16,7 @@ struct cmpi_options {
 	bool verbose;
 	const char *image;  /* --image: agents in containers of it; NULL: on this host */
 	const char *engine; /* --engine URL; NULL: $DOCKER_HOST or the default socket */
+	bool pull;          /* --pull: pull the image when the engine does not have it */
 	bool cleanup;       /* --cleanup: remove dead jobs' containers, run nothing */
 	char **argv;     /* the program and its arguments, inside the caller's argv */
 };
