@@ -99,7 +99,7 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
 	if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
 		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
-	if (chdir(job->cwd) < 0)
+	if (job->cwd[0] && chdir(job->cwd) < 0) /* "": where the agent was started */
 		child_fail(report_fd, CMPI_EXIT_CHDIR_FAILED);
 	environ = envp; /* execvp searches the rank's PATH, not the agent's */
 	execvp(job->argv[0], job->argv);

@@ -204,7 +204,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	bufferevent_enable(c->bev, EV_READ);
 }
 
-struct control_server *control_server_create(struct event_base *base,
+struct control_server *control_server_create(struct event_base *base, const char *addr,
 					     const uint8_t token[CMPI_TOKEN_SIZE],
 					     const struct control_ops *ops, void *ctx)
 {
@@ -217,7 +217,10 @@ struct control_server *control_server_create(struct event_base *base,
 	memcpy(srv->token, token, CMPI_TOKEN_SIZE);
 	srv->ops = ops;
 	srv->ctx = ctx;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+		errno = EINVAL;
+		goto error;
+	}
 	srv->listener = evconnlistener_new_bind(
 		base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
 		(struct sockaddr *)&sin, sizeof sin);

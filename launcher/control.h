@@ -30,8 +30,9 @@ struct control_ops {
 	void (*closed)(void *ctx, struct control_conn *conn, const char *why);
 };
 
-/* Listens on 127.0.0.1 with an ephemeral port. NULL on failure (errno set). */
-struct control_server *control_server_create(struct event_base *base,
+/* Listens on addr (IPv4 dotted, "127.0.0.1" unless agents run on another
+ * host) with an ephemeral port. NULL on failure (errno set). */
+struct control_server *control_server_create(struct event_base *base, const char *addr,
 					     const uint8_t token[CMPI_TOKEN_SIZE],
 					     const struct control_ops *ops, void *ctx);
 void control_server_free(struct control_server *srv);

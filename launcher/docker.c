@@ -4,11 +4,13 @@
 #include "docker.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct docker {
@@ -17,6 +19,8 @@ struct docker {
 	char *base; /* what requests start with: http://localhost/v1.40 */
 	char *body; /* the last response */
 	size_t len, cap;
+	FILE *upload; /* the next request's body, when it is a file (a tar) */
+	long long upload_size;
 };
 
 __attribute__((format(printf, 3, 4))) static void set_error(struct docker_error *err, long status,
@@ -75,7 +79,12 @@ static long request(struct docker *d, const char *method, const char *path, json
 	if (asprintf(&url, "%s%s", d->base, path) < 0)
 		goto out;
 	curl_easy_setopt(d->curl, CURLOPT_URL, url);
-	if (body) {
+	if (d->upload) {
+		headers = curl_slist_append(headers, "Content-Type: application/x-tar");
+		curl_easy_setopt(d->curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(d->curl, CURLOPT_READDATA, d->upload);
+		curl_easy_setopt(d->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)d->upload_size);
+	} else if (body) {
 		json = json_dumps(body, JSON_COMPACT);
 		headers = curl_slist_append(headers, "Content-Type: application/json");
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, json ? json : "");
@@ -94,6 +103,7 @@ static long request(struct docker *d, const char *method, const char *path, json
 	}
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
 out:
+	curl_easy_setopt(d->curl, CURLOPT_UPLOAD, 0L);
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, NULL);
 	curl_slist_free_all(headers);
@@ -112,12 +122,15 @@ static int engine_error(struct docker *d, long status, const char *what, struct 
 	return -1;
 }
 
-static int configure(struct docker *d, const char *url, struct docker_error *err)
+/* How to reach the engine at url, on any curl handle: its unix socket, or
+ * tcp with TLS as Docker's own client does. */
+static int configure_transport(CURL *curl, const char *url, char **base, struct docker_error *err)
 {
 	if (strncmp(url, "unix://", 7) == 0) {
-		curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, url + 7);
-		d->base = strdup("http://localhost/v" DOCKER_API_VERSION);
-		return d->base ? 0 : -1;
+		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, url + 7);
+		if (base && !(*base = strdup("http://localhost/v" DOCKER_API_VERSION)))
+			return -1;
+		return 0;
 	}
 	if (strncmp(url, "tcp://", 6) != 0) {
 		set_error(err, 0,
@@ -129,8 +142,11 @@ static int configure(struct docker *d, const char *url, struct docker_error *err
 	 * PEM files in DOCKER_CERT_PATH (default ~/.docker). */
 	const char *verify = getenv("DOCKER_TLS_VERIFY");
 	bool tls = verify && *verify && strcmp(verify, "0") != 0;
-	if (asprintf(&d->base, "%s://%s/v" DOCKER_API_VERSION, tls ? "https" : "http", url + 6) < 0)
+	if (base && asprintf(base, "%s://%s/v" DOCKER_API_VERSION, tls ? "https" : "http",
+			     url + 6) < 0) {
+		*base = NULL;
 		return -1;
+	}
 	if (tls) {
 		const char *dir = getenv("DOCKER_CERT_PATH");
 		char ca[512], cert[512], key[512], home[400];
@@ -140,36 +156,62 @@ static int configure(struct docker *d, const char *url, struct docker_error *err
 		snprintf(ca, sizeof ca, "%s/ca.pem", dir);
 		snprintf(cert, sizeof cert, "%s/cert.pem", dir);
 		snprintf(key, sizeof key, "%s/key.pem", dir);
-		curl_easy_setopt(d->curl, CURLOPT_CAINFO, ca);
-		curl_easy_setopt(d->curl, CURLOPT_SSLCERT, cert);
-		curl_easy_setopt(d->curl, CURLOPT_SSLKEY, key);
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(curl, CURLOPT_SSLKEY, key);
 	}
 	return 0;
 }
 
-struct docker *docker_connect(const char *url, struct docker_error *err)
+CURL *docker_stream_handle(const struct docker *d, const char *path)
 {
-	struct docker *d = calloc(1, sizeof *d);
-	if (!d) {
-		set_error(err, 0, "out of memory");
+	CURL *curl = curl_easy_init();
+	char *url = NULL;
+	if (!curl || configure_transport(curl, d->url, NULL, NULL) < 0 ||
+	    asprintf(&url, "%s%s", d->base, path) < 0) {
+		curl_easy_cleanup(curl);
 		return NULL;
 	}
-	if (!url || !*url)
-		url = getenv("DOCKER_HOST");
-	if (!url || !*url)
-		url = DOCKER_DEFAULT_HOST;
-	d->url = strdup(url);
-	d->curl = curl_easy_init();
-	if (!d->url || !d->curl) {
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	free(url); /* curl keeps its own copy */
+	return curl;
+}
+
+/* A handle on url, not yet asked anything. */
+static struct docker *handle_new(const char *url, struct docker_error *err)
+{
+	struct docker *d = calloc(1, sizeof *d);
+	if (d) {
+		d->url = strdup(url);
+		d->curl = curl_easy_init();
+	}
+	if (!d || !d->url || !d->curl) {
 		set_error(err, 0, "out of memory");
-		goto fail;
+		docker_free(d);
+		return NULL;
 	}
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, d);
 	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	if (configure(d, url, err) < 0)
-		goto fail;
+	if (configure_transport(d->curl, url, &d->base, err) < 0) {
+		docker_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct docker *docker_connect(const char *url, struct docker_error *err)
+{
+	if (!url || !*url)
+		url = getenv("DOCKER_HOST");
+	if (!url || !*url)
+		url = DOCKER_DEFAULT_HOST;
+	struct docker *d = handle_new(url, err);
+	if (!d)
+		return NULL;
 	/* _ping lives outside the versioned tree; an engine older than the
 	 * pinned version answers versioned calls 400, caught below. */
 	long status = request(d, "GET", "/_ping", NULL, err);
@@ -183,6 +225,11 @@ struct docker *docker_connect(const char *url, struct docker_error *err)
 fail:
 	docker_free(d);
 	return NULL;
+}
+
+struct docker *docker_clone(const struct docker *d)
+{
+	return handle_new(d->url, NULL);
 }
 
 void docker_free(struct docker *d)
@@ -224,6 +271,140 @@ int docker_image_exists(struct docker *d, const char *image, struct docker_error
 	if (status == 404)
 		return 0;
 	return status < 0 ? -1 : engine_error(d, status, "cannot inspect the image", err);
+}
+
+/* ---- pulling an image: a stream of JSON lines, one per engine event ---- */
+
+#define PULL_MAX_LAYERS 256
+
+struct pull {
+	struct docker *d;
+	docker_pull_progress_f progress;
+	void *ctx;
+	struct {
+		char id[72];
+		long long done, total;
+		bool complete;
+	} layer[PULL_MAX_LAYERS];
+	int nlayers;
+	char error[400]; /* the stream's own error line, if any */
+	long status;	 /* HTTP status, read at the first bytes */
+};
+
+static int pull_layer(struct pull *p, const char *id)
+{
+	for (int i = 0; i < p->nlayers; i++)
+		if (!strcmp(p->layer[i].id, id))
+			return i;
+	if (p->nlayers == PULL_MAX_LAYERS)
+		return -1;
+	snprintf(p->layer[p->nlayers].id, sizeof p->layer[0].id, "%s", id);
+	return p->nlayers++;
+}
+
+/* One event: {"status":"Downloading","id":"<layer>","progressDetail":
+ * {"current":N,"total":M}}, or {"error":"...","errorDetail":{...}}. */
+static void pull_event(struct pull *p, const char *line, size_t len)
+{
+	json_t *ev = json_loadb(line, len, 0, NULL);
+	const char *error = json_string_value(json_object_get(ev, "error"));
+	const char *status = json_string_value(json_object_get(ev, "status"));
+	const char *id = json_string_value(json_object_get(ev, "id"));
+	json_t *detail = json_object_get(ev, "progressDetail");
+
+	if (error && !p->error[0])
+		snprintf(p->error, sizeof p->error, "%s", error);
+	/* Layer events name the layer by a short hex id; the first line names
+	 * the tag instead ("Pulling from ..."). */
+	int i = id && status && strncmp(status, "Pulling from", 12) ? pull_layer(p, id) : -1;
+	if (i >= 0) {
+		json_int_t cur = json_integer_value(json_object_get(detail, "current"));
+		json_int_t total = json_integer_value(json_object_get(detail, "total"));
+		if (!strcmp(status, "Downloading")) {
+			p->layer[i].done = cur;
+			if (total > 0)
+				p->layer[i].total = total;
+		} else if (!strcmp(status, "Download complete") ||
+			   !strcmp(status, "Already exists") || !strcmp(status, "Pull complete")) {
+			p->layer[i].done = p->layer[i].total;
+			p->layer[i].complete |= strcmp(status, "Download complete") != 0;
+		}
+	}
+	if (status && p->progress) {
+		struct docker_pull_progress sum = {.layers = p->nlayers, .status = status};
+		for (int k = 0; k < p->nlayers; k++) {
+			sum.layers_done += p->layer[k].complete;
+			sum.bytes_done += p->layer[k].done;
+			sum.bytes_total += p->layer[k].total;
+		}
+		p->progress(p->ctx, &sum);
+	}
+	json_decref(ev);
+}
+
+static size_t on_pull_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct pull *p = arg;
+	struct docker *d = p->d;
+	size_t n = on_body(data, size, nmemb, d);
+	if (n != size * nmemb)
+		return n;
+	if (!p->status)
+		curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &p->status);
+	if (p->status != 200)
+		return n; /* an error body, read whole by the caller */
+	char *nl;
+	while ((nl = memchr(d->body, '\n', d->len))) {
+		size_t line = (size_t)(nl - d->body) + 1;
+		pull_event(p, d->body, line - 1);
+		memmove(d->body, d->body + line, d->len - line + 1);
+		d->len -= line;
+	}
+	return n;
+}
+
+int docker_image_pull(struct docker *d, const char *image, docker_pull_progress_f progress,
+		      void *ctx, struct docker_error *err)
+{
+	if (!image_name_ok(image) || strlen(image) > 500) {
+		set_error(err, 0, "'%s' is not an image name", image);
+		return -1;
+	}
+	/* The engine pulls every tag of a repository when given none. A tag is
+	 * after the last ':' that follows the last '/' (a ':' before it is a
+	 * registry's port); a digest is after '@'. */
+	const char *slash = strrchr(image, '/');
+	const char *colon = strrchr(slash ? slash : image, ':');
+	bool tagged = colon || strchr(image, '@');
+	char *name = curl_easy_escape(d->curl, image, 0), *path = NULL;
+	int rc = -1;
+	if (!name || asprintf(&path, "/images/create?fromImage=%s%s", name,
+			      tagged ? "" : "&tag=latest") < 0) {
+		set_error(err, 0, "out of memory");
+		goto out;
+	}
+	struct pull *p = calloc(1, sizeof *p);
+	if (!p) {
+		set_error(err, 0, "out of memory");
+		goto out;
+	}
+	*p = (struct pull){.d = d, .progress = progress, .ctx = ctx};
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_pull_body);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, p);
+	long status = request(d, "POST", path, NULL, err);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, d);
+	if (status == 200 && p->error[0])
+		set_error(err, status, "cannot pull '%s': %s", image, p->error);
+	else if (status == 200)
+		rc = 0;
+	else if (status > 0)
+		engine_error(d, status, "cannot pull the image", err);
+	free(p);
+out:
+	free(path);
+	curl_free(name);
+	return rc;
 }
 
 static json_t *strv_json(char *const *v)
@@ -328,6 +509,40 @@ int docker_container_start(struct docker *d, const char *id, struct docker_error
 	if (status == 204 || status == 304)
 		return 0;
 	return status < 0 ? -1 : engine_error(d, status, "cannot start a container", err);
+}
+
+int docker_container_upload(struct docker *d, const char *id, const char *dir, const char *tar,
+			    struct docker_error *err)
+{
+	char *path = NULL, *where = curl_easy_escape(d->curl, dir, 0);
+	FILE *f = fopen(tar, "rb");
+	struct stat st;
+	int rc = -1;
+
+	if (!id_ok(id))
+		goto out;
+	if (!f || fstat(fileno(f), &st) < 0) {
+		set_error(err, 0, "cannot read %s: %s", tar, strerror(errno));
+		goto out;
+	}
+	if (!where || asprintf(&path, "/containers/%s/archive?path=%s", id, where) < 0) {
+		set_error(err, 0, "out of memory");
+		goto out;
+	}
+	d->upload = f;
+	d->upload_size = st.st_size;
+	long status = request(d, "PUT", path, NULL, err);
+	d->upload = NULL;
+	if (status == 200)
+		rc = 0;
+	else if (status > 0)
+		engine_error(d, status, "cannot copy files into a container", err);
+out:
+	if (f)
+		fclose(f);
+	free(path);
+	curl_free(where);
+	return rc;
 }
 
 /* False when the engine says the container is gone or not running. */

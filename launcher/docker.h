@@ -3,6 +3,7 @@
 #ifndef CMPI_DOCKER_H
 #define CMPI_DOCKER_H
 
+#include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,15 +40,42 @@ struct docker_container_spec {
  * with ca.pem, cert.pem and key.pem from $DOCKER_CERT_PATH (~/.docker).
  * Pings it; NULL with err filled when it cannot be reached or is too old. */
 struct docker *docker_connect(const char *url, struct docker_error *err);
+/* Another handle on the same engine, for another thread (a handle serves
+ * one thread at a time). Does not ping. NULL when out of memory. */
+struct docker *docker_clone(const struct docker *d);
 void docker_free(struct docker *d);
 /* The engine's address as the user would name it. */
 const char *docker_url(const struct docker *d);
 
+/* A new curl handle for a long request of the caller's own (a stream: wait,
+ * attach) at path under the engine's versioned API, set up as this engine's
+ * other calls are. NULL when out of memory. */
+CURL *docker_stream_handle(const struct docker *d, const char *path);
+
 /* 1 when the image is there, 0 when it is not, -1 on an error. */
 int docker_image_exists(struct docker *d, const char *image, struct docker_error *err);
 
+/* Where a pull stands, summed over the image's layers as the engine reports
+ * them (sizes are known only once a layer's download starts). */
+struct docker_pull_progress {
+	int layers, layers_done;
+	long long bytes_done, bytes_total;
+	const char *status; /* the engine's latest line: "Pulling fs layer", ... */
+};
+typedef void (*docker_pull_progress_f)(void *ctx, const struct docker_pull_progress *p);
+
+/* Pulls the image from its registry (":latest" when it names no tag),
+ * calling progress as the engine reports. 0, or -1 with the engine's or the
+ * registry's words in err. */
+int docker_image_pull(struct docker *d, const char *image, docker_pull_progress_f progress,
+		      void *ctx, struct docker_error *err);
+
 /* Creates the container; its id (64 hex characters) goes to id. 0 or -1. */
 int docker_container_create(struct docker *d, const struct docker_container_spec *spec, char id[65],
+			    struct docker_error *err);
+/* Unpacks the tar file into the (created, not yet started) container at
+ * dir, which must exist there. 0 or -1. */
+int docker_container_upload(struct docker *d, const char *id, const char *dir, const char *tar,
 			    struct docker_error *err);
 int docker_container_start(struct docker *d, const char *id, struct docker_error *err);
 /* Sends a signal to the container's main process; a container that is not

@@ -21,6 +21,7 @@
 #include "docker.h"
 #include "output.h"
 #include "plan.h"
+#include "pull.h"
 #include "runtime.h"
 #include "wireup.h"
 
@@ -258,7 +259,7 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 		.first_rank = (uint32_t)slot->first_rank,
 		.nranks = (uint32_t)slot->nranks,
 		.flags = slot->first_rank == 0 ? CMPI_JOB_STDIN_TO_RANK0 : 0,
-		.cwd = job->cwd,
+		.cwd = job->runtime->sees_our_files ? job->cwd : "", /* "": the image's */
 		.argv = job->opt->argv,
 		.env = job->rank_env,
 		.node_names = job->node_names,
@@ -531,7 +532,7 @@ static struct runtime *local_runtime(struct job *job)
 }
 
 /* The engine must answer and have the image: both are said before anything
- * starts. No registry is asked for a missing image. */
+ * starts. A registry is asked for a missing image only with --pull. */
 static struct runtime *docker_runtime(struct job *job)
 {
 	struct docker_error err;
@@ -545,14 +546,16 @@ static struct runtime *docker_runtime(struct job *job)
 	struct docker *engine = docker_connect(job->opt->engine, &err);
 	int have = engine ? docker_image_exists(engine, job->opt->image, &err) : -1;
 	struct runtime *rt = NULL;
+	if (have == 0 && job->opt->pull)
+		have = pull_image(engine, job->opt->image) == 0 ? 1 : -2;
 	if (have == 0)
-		cmpi_error("image '%s' not found on the engine at %s", job->opt->image,
-			   docker_url(engine));
-	else if (have < 0)
+		cmpi_error("image '%s' not found on the engine at %s (--pull pulls it)",
+			   job->opt->image, docker_url(engine));
+	else if (have == -1)
 		cmpi_error("%s", err.message);
-	else
-		rt = runtime_docker_create(engine, job->opt->image, bundle, job->cwd, job->jobid,
-					   job->nagents);
+	else if (have == 1)
+		rt = runtime_docker_create(job->base, engine, job->opt->image, bundle, job->cwd,
+					   job->jobid, job->nagents, on_agent_exited, job);
 	if (!rt)
 		docker_free(engine);
 	free(bundle);
@@ -639,14 +642,16 @@ static int job_setup(struct job *job)
 		return -1; /* said why */
 	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
 				    STDERR_FILENO, on_output_backlog, job);
-	job->server = control_server_create(job->base, job->token, &control_ops, job);
+	job->server = control_server_create(job->base, job->runtime->control_addr, job->token,
+					    &control_ops, job);
 	if (!job->output || !job->server) {
 		cmpi_error("cannot set up the job: %s", strerror(errno));
 		return -1;
 	}
 	cmpi_set_message_hook(on_message, job);
-	cmpi_debug("job %s: %ld ranks on %ld agents; control server on 127.0.0.1:%d", job->jobid,
-		   job->nranks, job->nagents, control_server_port(job->server));
+	cmpi_debug("job %s: %ld ranks on %ld agents; control server on %s:%d", job->jobid,
+		   job->nranks, job->nagents, job->runtime->control_addr,
+		   control_server_port(job->server));
 
 	struct timeval connect_tv = {JOB_CONNECT_TIMEOUT_S, 0};
 	job->ev_connect = evtimer_new(job->base, on_connect_timeout, job);
@@ -665,15 +670,18 @@ static int job_setup(struct job *job)
 	evsignal_add(job->ev_sigint, NULL);
 	evsignal_add(job->ev_sigterm, NULL);
 
+	bool *started = calloc((size_t)job->nagents, sizeof *started);
+	if (!started)
+		return -1;
+	job->runtime->ops->start_agents(job->runtime, job->runtime->control_addr,
+					control_server_port(job->server), token_hex, started);
 	for (long i = 0; i < job->nagents; i++) {
-		if (job->runtime->ops->start_agent(job->runtime, i, "127.0.0.1",
-						   control_server_port(job->server),
-						   token_hex) < 0) {
+		if (!started[i]) {
 			job->agents[i].connected = true;
-			agent_lost(job, &job->agents[i],
-				   errno ? strerror(errno) : "it could not be started");
+			agent_lost(job, &job->agents[i], "it could not be started");
 		}
 	}
+	free(started);
 	return 0;
 }
 

@@ -2,17 +2,24 @@
  * agent, the agent bundle bind-mounted read-only at /.cmpi and started through its own loader,
  * host network and IPC, the working directory at the same path, a cmpi.job label. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
 #include <glob.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmpi/jobdir.h"
 #include "cmpi/pack.h"
 #include "cmpi/util.h"
 #include "cleanup.h"
+#include "container_watch.h"
 #include "docker.h"
 #include "runtime.h"
 
@@ -22,12 +29,58 @@ struct docker_runtime {
 	struct runtime rt;
 	struct docker *engine;
 	char *image, *bundle, *cwd;
+	/* An engine on another host sees none of our files: the bundle goes in
+	 * by the archive endpoint (bundle_tar), and the working directory is the
+	 * image's own. */
+	bool remote;
+	char *bundle_tar;
 	char jobid[17];
 	long nagents;
 	char (*ids)[65]; /* [node]: "" when not created */
+	struct container_watch *watch; /* their output and exits */
+	runtime_agent_exited_f exited;
+	void *ctx;
 	bool rdma;	 /* pass RDMA devices, IPC_LOCK and unlimited memlock */
 	char **rdma_devices;
 };
+
+/* Where the agents of an engine at url reach us: 127.0.0.1 for a unix socket
+ * or an engine on this host, else the address this host sends from on the
+ * way to the engine's (which the kernel picks for a connected UDP socket,
+ * without sending anything). 0, or -1 after saying why. */
+static int control_address(const char *url, char *addr, size_t size)
+{
+	char host[256];
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *ai = NULL;
+	struct sockaddr_in me;
+	socklen_t len = sizeof me;
+	int fd = -1, rc = -1;
+
+	snprintf(addr, size, "127.0.0.1");
+	if (strncmp(url, "tcp://", 6) != 0)
+		return 0;
+	snprintf(host, sizeof host, "%.*s", (int)strcspn(url + 6, ":/"), url + 6);
+	int gai = getaddrinfo(host, "2375", &hints, &ai);
+	if (gai != 0) {
+		cmpi_error("cannot find the engine's host '%s' (IPv4): %s", host, gai_strerror(gai));
+		return -1;
+	}
+	struct sockaddr_in *engine = (struct sockaddr_in *)ai->ai_addr;
+	if ((ntohl(engine->sin_addr.s_addr) >> 24) == 127) {
+		rc = 0;
+	} else if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+		   connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+		   getsockname(fd, (struct sockaddr *)&me, &len) < 0) {
+		cmpi_error("no route to the engine's host %s: %s", host, strerror(errno));
+	} else {
+		inet_ntop(AF_INET, &me.sin_addr, addr, (socklen_t)size);
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return rc;
+}
 
 /* CMPI_RDMA=on|off|auto (default auto: on when this host has
  * /dev/infiniband and the engine is local, so the devices are the same). */
@@ -52,15 +105,17 @@ static void choose_rdma(struct docker_runtime *dr)
 	cmpi_debug("RDMA in containers: %s", dr->rdma ? "on" : "off");
 }
 
-static int docker_start_agent(struct runtime *rt, long node, const char *addr, int port,
-			      const char *token_hex)
+/* Creates and starts node's container on engine (a handle of the calling
+ * thread's own); what went wrong goes to err. */
+static int start_container(struct docker_runtime *dr, struct docker *engine, long node,
+			   const char *addr, int port, const char *token_hex,
+			   struct docker_error *err)
 {
-	struct docker_runtime *dr = (struct docker_runtime *)rt;
-	struct docker_error err;
 	char connect[128], node_s[32], token[128], label[64], name[64], launcher[320];
 	char *bind_bundle = NULL, *bind_cwd = NULL;
 	int rc = -1;
 
+	*err = (struct docker_error){0};
 	snprintf(connect, sizeof connect, "%s:%d", addr, port);
 	snprintf(node_s, sizeof node_s, "%ld", node);
 	snprintf(token, sizeof token, "CMPI_AGENT_TOKEN=%s", token_hex);
@@ -87,16 +142,18 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 	 * profile refuses it without SYS_PTRACE, and UCX then falls back to TCP
 	 * between ranks of one container (which also hung at MPI_Finalize). */
 	char *caps[] = {"SYS_PTRACE", dr->rdma ? "IPC_LOCK" : NULL, NULL};
-	if (asprintf(&bind_bundle, "%s:" BUNDLE_MOUNT ":ro", dr->bundle) < 0 ||
-	    asprintf(&bind_cwd, "%s:%s", dr->cwd, dr->cwd) < 0)
+	if (!dr->remote && (asprintf(&bind_bundle, "%s:" BUNDLE_MOUNT ":ro", dr->bundle) < 0 ||
+			    asprintf(&bind_cwd, "%s:%s", dr->cwd, dr->cwd) < 0)) {
+		snprintf(err->message, sizeof err->message, "out of memory");
 		goto out;
+	}
 	char *binds[] = {bind_bundle, bind_cwd, NULL};
 	struct docker_container_spec spec = {
 	    .name = name,
 	    .image = dr->image,
 	    .cmd = cmd,
 	    .env = env,
-	    .workdir = dr->cwd,
+	    .workdir = dr->remote ? NULL : dr->cwd,
 	    .labels = labels,
 	    .binds = binds,
 	    .cap_add = caps,
@@ -107,23 +164,103 @@ static int docker_start_agent(struct runtime *rt, long node, const char *addr, i
 	    .host_pid = true,	  /* CMA (process_vm_readv) between ranks */
 	    .auto_remove = true,  /* an agent that exits takes its container along */
 	};
-	if (docker_container_create(dr->engine, &spec, dr->ids[node], &err) < 0 ||
-	    docker_container_start(dr->engine, dr->ids[node], &err) < 0) {
-		/* The engine's words, and what they mean when we asked for RDMA. */
-		bool memlock = dr->rdma && strstr(err.message, "rlimit type 8");
-		cmpi_error(
-		    "%s%s", err.message,
-		    memlock ? " (cmpirun asked for unlimited locked memory, which RDMA "
-			      "needs: raise this host's memlock hard limit, or set CMPI_RDMA=off)"
-			    : "");
+	if (docker_container_create(engine, &spec, dr->ids[node], err) < 0)
 		goto out;
-	}
-	cmpi_debug("started agent %ld in container %.12s", node, dr->ids[node]);
+	/* Unwatched, an agent that dies early is still found by the connect
+	 * timeout, only later and without its words. */
+	if (dr->watch)
+		container_watch_add(dr->watch, node, dr->ids[node]);
+	if ((dr->remote && docker_container_upload(engine, dr->ids[node], "/", dr->bundle_tar,
+						   err) < 0) ||
+	    docker_container_start(engine, dr->ids[node], err) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(bind_bundle);
 	free(bind_cwd);
 	return rc;
+}
+
+/* The agents' containers are started by a few threads at once: the engine
+ * takes about 100 ms for each, most of it waiting, not working. */
+#define START_THREADS 8
+
+struct start_work {
+	struct docker_runtime *dr;
+	const char *addr, *token_hex;
+	int port;
+	atomic_long next;		 /* the next node to start */
+	struct docker_error *errors; /* [node] */
+	bool *started;
+};
+
+static void *start_worker(void *arg)
+{
+	struct start_work *w = arg;
+	struct docker *engine = docker_clone(w->dr->engine);
+	long node;
+	while ((node = atomic_fetch_add(&w->next, 1)) < w->dr->nagents) {
+		if (!engine)
+			snprintf(w->errors[node].message, sizeof w->errors[node].message,
+				 "out of memory");
+		else
+			w->started[node] = start_container(w->dr, engine, node, w->addr, w->port,
+							   w->token_hex, &w->errors[node]) == 0;
+	}
+	docker_free(engine);
+	return NULL;
+}
+
+/* The engine's words, once for each distinct refusal (eight agents refused
+ * alike say it once), and what they mean when we asked for RDMA. */
+static void report_start_errors(struct docker_runtime *dr, const struct start_work *w)
+{
+	for (long node = 0; node < dr->nagents; node++) {
+		const char *msg = w->errors[node].message;
+		bool said = w->started[node];
+		for (long before = 0; !said && before < node; before++)
+			said = !w->started[before] && !strcmp(w->errors[before].message, msg);
+		if (said)
+			continue;
+		bool memlock = dr->rdma && strstr(msg, "rlimit type 8");
+		cmpi_error("%s%s", msg,
+			   memlock ? " (cmpirun asked for unlimited locked memory, which RDMA "
+				     "needs: raise this host's memlock hard limit, or set "
+				     "CMPI_RDMA=off)"
+				   : "");
+	}
+}
+
+static void docker_start_agents(struct runtime *rt, const char *addr, int port,
+				const char *token_hex, bool *started)
+{
+	struct docker_runtime *dr = (struct docker_runtime *)rt;
+	struct start_work w = {.dr = dr, .addr = addr, .token_hex = token_hex, .port = port,
+			       .started = started};
+	pthread_t threads[START_THREADS];
+	long nthreads = dr->nagents < START_THREADS ? dr->nagents : START_THREADS, running = 0;
+
+	atomic_init(&w.next, 0);
+	w.errors = calloc((size_t)dr->nagents, sizeof *w.errors);
+	if (!w.errors) {
+		cmpi_error("cannot start the agents: out of memory");
+		return;
+	}
+	/* The first on this thread, with the engine handle it has. */
+	for (long i = 1; i < nthreads; i++)
+		if (pthread_create(&threads[running], NULL, start_worker, &w) == 0)
+			running++;
+	long node;
+	while ((node = atomic_fetch_add(&w.next, 1)) < dr->nagents)
+		started[node] = start_container(dr, dr->engine, node, addr, port, token_hex,
+						&w.errors[node]) == 0;
+	for (long i = 0; i < running; i++)
+		pthread_join(threads[i], NULL);
+	report_start_errors(dr, &w);
+	for (long i = 0; i < dr->nagents; i++)
+		if (started[i])
+			cmpi_debug("started agent %ld in container %.12s", i, dr->ids[i]);
+	free(w.errors);
 }
 
 /* Waits for the job's containers to go (their agents exit when cmpirun closes
@@ -163,9 +300,11 @@ static void docker_destroy(struct runtime *rt)
 	struct docker_runtime *dr = (struct docker_runtime *)rt;
 	if (!dr)
 		return;
+	container_watch_stop(dr->watch);
 	docker_free(dr->engine);
 	free(dr->image);
 	free(dr->bundle);
+	free(dr->bundle_tar);
 	free(dr->cwd);
 	free(dr->ids);
 	cmpi_strv_free(dr->rdma_devices);
@@ -173,13 +312,28 @@ static void docker_destroy(struct runtime *rt)
 }
 
 static const struct runtime_ops docker_ops = {
-    .start_agent = docker_start_agent,
+    .start_agents = docker_start_agents,
     .finish = docker_finish,
     .destroy = docker_destroy,
 };
 
-struct runtime *runtime_docker_create(struct docker *engine, const char *image, const char *bundle,
-				      const char *cwd, const char *jobid, long nagents)
+/* What an agent printed in its container before it could tell us over its
+ * connection (why it could not start, say), then its end. */
+static void on_container_exited(void *ctx, long node, int status, const char *output)
+{
+	struct docker_runtime *dr = ctx;
+	for (const char *line = output; *line;) {
+		int len = (int)strcspn(line, "\n");
+		cmpi_error("agent %ld's container: %.*s", node, len, line);
+		line += len + (line[len] == '\n');
+	}
+	dr->exited(dr->ctx, node, status);
+}
+
+struct runtime *runtime_docker_create(struct event_base *base, struct docker *engine,
+				      const char *image, const char *bundle, const char *cwd,
+				      const char *jobid, long nagents,
+				      runtime_agent_exited_f exited, void *ctx)
 {
 	struct docker_runtime *dr = calloc(1, sizeof *dr);
 	if (!dr)
@@ -187,15 +341,31 @@ struct runtime *runtime_docker_create(struct docker *engine, const char *image, 
 	dr->rt.ops = &docker_ops;
 	dr->engine = engine;
 	dr->nagents = nagents;
+	dr->exited = exited;
+	dr->ctx = ctx;
 	snprintf(dr->jobid, sizeof dr->jobid, "%s", jobid);
 	dr->image = strdup(image);
 	dr->bundle = strdup(bundle);
 	dr->cwd = strdup(cwd);
 	dr->ids = calloc((size_t)nagents, sizeof *dr->ids);
-	if (!dr->image || !dr->bundle || !dr->cwd || !dr->ids) {
-		docker_destroy(&dr->rt);
-		return NULL;
+	if (!dr->image || !dr->bundle || !dr->cwd || !dr->ids)
+		goto fail;
+	dr->remote = strncmp(docker_url(engine), "unix://", 7) != 0;
+	dr->rt.sees_our_files = !dr->remote;
+	if (dr->remote && asprintf(&dr->bundle_tar, "%s.tar", bundle) < 0) {
+		dr->bundle_tar = NULL;
+		goto fail;
 	}
+	if (control_address(docker_url(engine), dr->rt.control_addr, sizeof dr->rt.control_addr) <
+	    0)
+		goto fail; /* said why */
+	dr->watch = container_watch_start(base, engine, nagents, on_container_exited, dr);
+	if (!dr->watch)
+		goto fail;
 	choose_rdma(dr);
 	return &dr->rt;
+fail:
+	dr->engine = NULL; /* the caller's still */
+	docker_destroy(&dr->rt);
+	return NULL;
 }

@@ -90,8 +90,10 @@ static int local_start_agent(struct runtime *rt, long node, const char *addr, in
 			cmpi_verbose() ? "--verbose" : NULL, NULL};
 
 	pid_t pid = cmpi_fork();
-	if (pid < 0)
+	if (pid < 0) {
+		cmpi_error("cannot start agent %ld: %s", node, strerror(errno));
 		return -1;
+	}
 	if (pid == 0) {
 		/* Its own process group: Ctrl-C on the terminal reaches cmpirun only,
 		 * which forwards it to the ranks as the user asked. */
@@ -109,6 +111,14 @@ static int local_start_agent(struct runtime *rt, long node, const char *addr, in
 	lr->pids[node] = pid;
 	cmpi_debug("started agent %ld (pid %d)", node, (int)pid);
 	return 0;
+}
+
+static void local_start_agents(struct runtime *rt, const char *addr, int port,
+			       const char *token_hex, bool *started)
+{
+	struct local_runtime *lr = (struct local_runtime *)rt;
+	for (long node = 0; node < lr->nagents; node++)
+		started[node] = local_start_agent(rt, node, addr, port, token_hex) == 0;
 }
 
 static long live_agents(const struct local_runtime *lr)
@@ -156,7 +166,7 @@ static void local_destroy(struct runtime *rt)
 }
 
 static const struct runtime_ops local_ops = {
-	.start_agent = local_start_agent,
+	.start_agents = local_start_agents,
 	.finish = local_finish,
 	.destroy = local_destroy,
 };
@@ -169,6 +179,8 @@ struct runtime *runtime_local_create(struct event_base *base, const char *agent_
 	if (!lr)
 		return NULL;
 	lr->rt.ops = &local_ops;
+	snprintf(lr->rt.control_addr, sizeof lr->rt.control_addr, "127.0.0.1");
+	lr->rt.sees_our_files = true;
 	lr->nagents = nagents;
 	lr->exited = exited;
 	lr->ctx = ctx;

@@ -33,6 +33,20 @@ static void container_life(void **state)
 					  .host_network = true,
 					  .auto_remove = true};
 	assert_int_equal(docker_container_create(d, &s, id, &e), 0);
+	/* Files into the created container, as for an engine on another host. */
+	char tar[] = "/tmp/cmpi-test-upload.XXXXXX", cmd_tar[200];
+	int fd = mkstemp(tar);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(cmd_tar, sizeof cmd_tar, "tar -C /etc -cf %s hostname", tar);
+	assert_int_equal(system(cmd_tar), 0);
+	assert_int_equal(docker_container_upload(d, id, "/", tar, &e), 0);
+	/* Docker refuses a directory that is not there; Podman makes it. */
+	if (docker_container_upload(d, id, "/no/such/dir", tar, &e) < 0)
+		assert_int_equal(e.http_status, 404);
+	unlink(tar);
+	assert_int_equal(docker_container_upload(d, id, "/", tar, &e), -1);
+	assert_non_null(strstr(e.message, "cannot read /tmp/cmpi-test-upload."));
 	/* Podman here answers its API but cannot start containers (the notes). */
 	if (!getenv("CMPI_TEST_ENGINE_CANNOT_START"))
 		assert_int_equal(docker_container_start(d, id, &e), 0);
@@ -65,6 +79,8 @@ static void errors_say_what_and_where(void **state)
 	assert_int_equal(docker_image_exists(d, image, &e), 1);
 	assert_int_equal(docker_image_exists(d, "cmpi-test/no-such-image:0", &e), 0);
 	assert_int_equal(docker_image_exists(d, "bad name", &e), -1);
+	assert_int_equal(docker_image_pull(d, "bad name", NULL, NULL, &e), -1);
+	assert_non_null(strstr(e.message, "'bad name' is not an image name"));
 	struct docker_container_spec s = {.image = "cmpi-test/no-such-image:0", .cmd = cmd};
 	assert_int_equal(docker_container_create(d, &s, id, &e), -1);
 	assert_int_equal(e.http_status, 404);

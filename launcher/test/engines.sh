@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# engines.sh CASE - cmpirun against engines and registries the test starts itself, on this
+# machine only:
+#   pull    a registry (Debian's docker-registry) on 127.0.0.1, and --pull from it
+#   remote  a second dockerd with TLS in a network namespace of its own (an engine on
+#           "another host"): the agent bundle goes in through the archive endpoint, and
+#           the agents reach cmpirun at this host's address on the veth pair
+# Skipped (77) without a Docker engine, or without the tools a case needs.
+set -u
+
+CMPIRUN=${CMPIRUN:?set CMPIRUN to the cmpirun binary}
+case_name=${1:?usage: engines.sh pull|remote}
+WORK=$(mktemp -d /tmp/cmpi-engines.XXXXXX)
+OUT=$WORK/out
+ERR=$WORK/err
+CLEANUP=() # commands run at exit, last first
+
+at_exit() {
+	for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[$i]}" >/dev/null 2>&1; done
+	rm -rf "$WORK"
+}
+trap at_exit EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	echo "--- stdout (first 20 lines)" >&2; head -n 20 "$OUT" >&2 2>/dev/null
+	echo "--- stderr (first 40 lines)" >&2; head -n 40 "$ERR" >&2 2>/dev/null
+	exit 1
+}
+skip() { echo "SKIP: $*"; exit 77; }
+
+run_job() {
+	"$CMPIRUN" "$@" >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+}
+expect_rc() { [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1"; }
+expect_err() { grep -qE -- "$1" "$ERR" || fail "stderr lacks: $1"; }
+expect_ranks() { # N: lines "rank I of N" for every I, once each
+	local i
+	for ((i = 0; i < $1; i++)); do
+		[ "$(grep -cx "rank $i of $1" "$OUT")" -eq 1 ] || fail "rank $i did not say hello once"
+	done
+}
+no_containers_left() {
+	[ -z "$(docker ps -aq --filter label=cmpi.job)" ] || fail "containers left: $(docker ps -a --filter label=cmpi.job)"
+}
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# An image of one static program, /prog, that prints "rank R of N": it runs in any
+# container, with no libraries and no working directory of ours.
+static_image() { # NAME
+	mkdir -p "$WORK/root/tmp"
+	printf '%s\n' '#include <stdio.h>' '#include <stdlib.h>' \
+		'int main(void) { printf("rank %s of %s\n", getenv("CMPI_RANK"), getenv("CMPI_SIZE")); return 0; }' |
+		gcc -static -O2 -x c -o "$WORK/root/prog" - || skip "no static C library (libc6-dev)"
+	tar -C "$WORK/root" -c . | docker import - "$1" >/dev/null || fail "cannot import $1"
+}
+
+docker info >/dev/null 2>&1 || skip "no Docker engine (scripts/engine.sh)"
+
+case $case_name in
+pull)
+	command -v docker-registry >/dev/null || skip "no docker-registry (apt-get install docker-registry)"
+	port=$(free_port)
+	cat >"$WORK/registry.yml" <<-EOF
+		version: 0.1
+		log: {level: warn}
+		storage: {filesystem: {rootdirectory: $WORK/registry}}
+		http: {addr: 127.0.0.1:$port}
+	EOF
+	docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
+	registry=$!
+	CLEANUP+=("kill $registry; wait $registry")
+	image=127.0.0.1:$port/cmpi-test/static:1
+	CLEANUP+=("docker rmi $image")
+	for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+	static_image "$image"
+	docker push "$image" >/dev/null || fail "cannot push to the test registry"
+	docker rmi "$image" >/dev/null
+
+	# Missing, and no --pull: said, and nothing asked of the registry.
+	run_job -n 2 --image "$image" /prog
+	expect_rc 1
+	expect_err "^cmpirun: image '$image' not found on the engine at unix://.*\(--pull pulls it\)$"
+	docker image inspect "$image" >/dev/null 2>&1 && fail "pulled without --pull"
+
+	# --pull: progress on stderr (not a terminal: a line per layer), then the job.
+	run_job -n 2 --pull --image "$image" /prog
+	expect_rc 0
+	expect_err "^cmpirun: image '$image' is not on the engine at unix://.*; pulling it$"
+	expect_err "^cmpirun: pulling $image: 1 of 1 layers$"
+	expect_err "^cmpirun: pulled $image in [0-9.]+ s$"
+	expect_ranks 2
+
+	# A tag the registry does not have: the engine's and the registry's words.
+	run_job -n 2 --pull --image "127.0.0.1:$port/cmpi-test/static:404" /prog
+	expect_rc 1
+	expect_err "^cmpirun: cannot pull the image: the engine at unix://.* said 404: .*manifest unknown"
+	no_containers_left
+	;;
+remote)
+	command -v openssl >/dev/null || skip "no openssl"
+	command -v nsenter >/dev/null || skip "no nsenter"
+	# One such engine at a time on this machine (its data directory keeps the
+	# MPI image between runs: loading it takes about 15 s).
+	data=/var/lib/cmpi-test-engine2
+	mkdir -p "$data"
+	exec 9>"$data.lock"
+	flock -w 120 9 || fail "another remote-engine test holds $data.lock"
+
+	# "Another host": a network namespace with a veth pair to this one.
+	ns=cmpi-h2-$$ here=198.18.251.1 there=198.18.251.2
+	ip netns add "$ns" || skip "cannot create a network namespace"
+	CLEANUP+=("ip netns del $ns")
+	ip link add "cmpi$$a" type veth peer name "cmpi$$b" || fail "cannot create a veth pair"
+	CLEANUP+=("ip link del cmpi$$a")
+	ip link set "cmpi$$b" netns "$ns"
+	ip addr add "$here/24" dev "cmpi$$a"
+	ip link set "cmpi$$a" up
+	ip -n "$ns" addr add "$there/24" dev "cmpi$$b"
+	ip -n "$ns" link set "cmpi$$b" up
+	ip -n "$ns" link set lo up
+
+	# TLS both ways, as DOCKER_TLS_VERIFY asks: a CA, the engine's certificate
+	# for its address, and ours.
+	certs=$WORK/certs
+	mkdir -p "$certs"
+	(
+		cd "$certs" &&
+			openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 1 -subj /CN=cmpi-test-ca &&
+			openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj "/CN=$there" &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 \
+				-out server-cert.pem -extfile <(echo "subjectAltName=IP:$there") &&
+			openssl req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=cmpirun &&
+			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 \
+				-out cert.pem -extfile <(echo "extendedKeyUsage=clientAuth")
+	) >/dev/null 2>&1 || fail "cannot make the certificates"
+
+	# `ip netns exec` remounts /sys and dockerd then fails; nsenter does not.
+	nsenter --net="/run/netns/$ns" dockerd --data-root "$data" --exec-root "$WORK/exec" \
+		--pidfile "$WORK/dockerd.pid" -H "tcp://$there:2376" --tlsverify \
+		--tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" --tlskey "$certs/server-key.pem" \
+		--bridge none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 </dev/null &
+	engine=$!
+	# dockerd leaves its namespace bind-mounted under the exec root, which
+	# would keep the namespace (and the veth pair) alive.
+	CLEANUP+=("umount $WORK/exec/netns/default")
+	CLEANUP+=("kill $engine; wait $engine")
+	remote=(env DOCKER_HOST="tcp://$there:2376" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$certs")
+	for _ in $(seq 1 100); do "${remote[@]}" docker version >/dev/null 2>&1 && break; sleep 0.2; done
+	"${remote[@]}" docker version >/dev/null 2>&1 || { cat "$WORK/dockerd.log" >&2; fail "the second engine did not answer"; }
+
+	# Without the TLS settings the engine is not reached, and cmpirun says where.
+	run_job -n 1 --engine "tcp://$there:2376" --image cmpi-test/static:1 /prog
+	expect_rc 1
+	expect_err "^cmpirun: .*tcp://$there:2376"
+
+	# A static program: nothing of ours is mounted there, the bundle is uploaded.
+	static_image cmpi-test/static:1 # on the local engine, then moved over
+	docker save cmpi-test/static:1 | "${remote[@]}" docker load >/dev/null || fail "cannot load the image"
+	docker rmi cmpi-test/static:1 >/dev/null
+	run_tls_job() { DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs run_job "$@"; }
+	run_tls_job -v -n 3 --agents 2 --engine "tcp://$there:2376" --image cmpi-test/static:1 /prog
+	expect_rc 0
+	expect_ranks 3
+	expect_err "control server on $here:[0-9]+$"
+
+	# MPI there, the image's own Open MPI and mpi4py: a checked allreduce over
+	# two containers.
+	if ! "${remote[@]}" docker image inspect cmpi-test/bookworm-mpi:1 >/dev/null 2>&1; then
+		docker image inspect cmpi-test/bookworm-mpi:1 >/dev/null 2>&1 || skip "no image cmpi-test/bookworm-mpi:1"
+		docker save cmpi-test/bookworm-mpi:1 | "${remote[@]}" docker load >/dev/null || fail "cannot load the MPI image"
+	fi
+	run_tls_job -n 4 --agents 2 --engine "tcp://$there:2376" --image cmpi-test/bookworm-mpi:1 \
+		python3 -c 'from mpi4py import MPI; c = MPI.COMM_WORLD; print("rank %d of %d sum %d" % (c.rank, c.size, c.allreduce(c.rank)))'
+	expect_rc 0
+	[ "$(grep -c '^rank [0-3] of 4 sum 6$' "$OUT")" -eq 4 ] || fail "the allreduce did not give 6 on every rank"
+	[ -z "$("${remote[@]}" docker ps -aq --filter label=cmpi.job)" ] || fail "containers left on the second engine"
+	"${remote[@]}" docker rmi cmpi-test/static:1 >/dev/null
+	;;
+*)
+	echo "usage: engines.sh pull|remote" >&2
+	exit 2
+	;;
+esac
+exit 0
