@@ -341,10 +341,21 @@ docker:rdma_refused)
 	expect_apperr 'said 500: .*error setting rlimit type 8: operation not permitted'
 	expect_apperr "raise this host's memlock hard limit, or set CMPI_RDMA=off"
 	;;
+docker:agent_dies)
+	# An agent that cannot even start in its container: the job ends at once
+	# (not at the 30 s connect timeout) with the agent's own words.
+	cp -r "$(dirname "$CMPIRUN")/cmpi-agent-bundle" "$WORK/bundle"
+	echo "not a program" >"$WORK/bundle/bin/cmpi-agent"
+	CMPI_AGENT_BUNDLE=$WORK/bundle run_job 2 --image cmpi-test/bookworm-mpi:1 true
+	expect_rc 1
+	expect_apperr "^cmpirun: agent [01]'s container: /.cmpi/bin/cmpi-agent: error while loading shared libraries"
+	expect_apperr '^cmpirun: lost the agent of node [01]: it exited with status 127 before connecting$'
+	[ "$ELAPSED_MS" -lt 10000 ] || fail "took $ELAPSED_MS ms to notice"
+	;;
 docker:bullseye)
 	# An older glibc and Open MPI (4.1.0, PMIx 3 client) than the agent's.
 	mkdir -p bullseye
-	docker run --rm -v "$HERE:/src:ro" -v "$PWD/bullseye:/out" cmpi-test/bullseye-openmpi:1 \
+	docker run --rm --network none -v "$HERE:/src:ro" -v "$PWD/bullseye:/out" cmpi-test/bullseye-openmpi:1 \
 		mpicc -o /out/hello /src/hello.c || fail "cannot compile hello in the bullseye image"
 	check_hello 8 --image cmpi-test/bullseye-openmpi:1 ./bullseye/hello
 	;;
