@@ -35,6 +35,24 @@ static void basic_run(void **state)
 	assert_null(o.argv[4]);
 }
 
+static void container_options(void **state)
+{
+	char *argv[] = {"cmpirun", "--image", "img:1", "--engine", "tcp://h:2376", "--pull",
+			"prog", "--pull", NULL};
+	char *plain[] = {"cmpirun", "prog", NULL};
+	struct cmpi_options o;
+	char err[256];
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o, err), CMPI_OPTIONS_RUN);
+	assert_string_equal(o.image, "img:1");
+	assert_string_equal(o.engine, "tcp://h:2376");
+	assert_true(o.pull);
+	assert_string_equal(o.argv[1], "--pull"); /* the program's */
+	assert_int_equal(parse(ARGC(plain), plain, &o, err), CMPI_OPTIONS_RUN);
+	assert_null(o.image);
+	assert_false(o.pull);
+}
+
 static void mpirun_spellings(void **state)
 {
 	char *a1[] = {"cmpirun", "-np", "3", "prog", NULL};
@@ -111,7 +129,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(basic_run),        cmocka_unit_test(mpirun_spellings),
 		cmocka_unit_test(bad_counts),       cmocka_unit_test(usage_errors),
-		cmocka_unit_test(help_and_version),
+		cmocka_unit_test(help_and_version), cmocka_unit_test(container_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
