@@ -341,6 +341,25 @@ docker:rdma_refused)
 	expect_apperr 'said 500: .*error setting rlimit type 8: operation not permitted'
 	expect_apperr "raise this host's memlock hard limit, or set CMPI_RDMA=off"
 	;;
+docker:ends)
+	# However a container job ends, its containers and ranks go: --timeout,
+	# Ctrl-C (SIGINT) to cmpirun, and kill -9 of cmpirun (the agents see their
+	# connection close and exit; AutoRemove does the rest).
+	run_job 2 --timeout 2 sleep 60
+	expect_rc 124
+	for how in INT KILL; do
+		"$CMPIRUN" -v -n 2 --agents 2 "${IMAGE_ARGS[@]}" sleep 60 >"$OUT" 2>"$ERR" </dev/null &
+		job=$!
+		for _ in $(seq 1 100); do grep -q "started 1 ranks" "$ERR" && break; sleep 0.1; done
+		grep -q "started 1 ranks" "$ERR" || fail "the job did not start its ranks"
+		kill -"$how" "$job"
+		wait "$job"
+		RC=$?
+		[ "$how" = INT ] && expect_rc 130
+		[ "$how" = KILL ] && expect_rc 137
+		check_no_leftovers # waits up to 10 s for ranks and containers to go
+	done
+	;;
 docker:agent_dies)
 	# An agent that cannot even start in its container: the job ends at once
 	# (not at the 30 s connect timeout) with the agent's own words.
