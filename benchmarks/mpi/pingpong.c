@@ -4,8 +4,8 @@
  * Sizes double from 1 byte to -m (default 4 MiB); messages above 8 KiB use fewer
  * iterations. -c fills every message with a pattern of size and iteration and checks it
  * after each receive, inside the timed loops: figures taken with -c are for correctness,
- * not for comparison. Exactly two ranks. Written for the containers benchmark; the full suite comes with the benchmark
- * issue. */
+ * not for comparison. Exactly two ranks. Written for the containers benchmark; the full suite comes
+ * with the benchmark issue. */
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,8 +94,8 @@ static double bandwidth(const struct config *c, int rank, unsigned char *buf, si
 			/* Each message of the window lands in its own slot, so that -c
 			 * checks every one of them. */
 			for (int w = 0; w < WINDOW; w++)
-				MPI_Irecv(buf + (c->check ? (size_t)w * size : 0), (int)size, MPI_BYTE, 0,
-					  2, MPI_COMM_WORLD, &req[w]);
+				MPI_Irecv(buf + (c->check ? (size_t)w * size : 0), (int)size,
+					  MPI_BYTE, 0, 2, MPI_COMM_WORLD, &req[w]);
 			MPI_Waitall(WINDOW, req, status);
 			for (int w = 0; c->check && w < WINDOW; w++)
 				if (verify(buf + (size_t)w * size, size, i) < 0)
@@ -110,17 +110,21 @@ static double bandwidth(const struct config *c, int rank, unsigned char *buf, si
 static int usage(int rank)
 {
 	if (rank == 0)
-		fprintf(stderr, "usage: pingpong [-m MAX_BYTES] [-i ITERATIONS] [-c]\n"
-				"  -m  largest message (default 4194304); sizes double from 1\n"
-				"  -i  iterations for messages up to 8 KiB (default 10000; 1000 above)\n"
-				"  -c  check every message's contents\n");
+		fprintf(stderr,
+			"usage: pingpong [-m MAX_BYTES] [-i ITERATIONS] [-c]\n"
+			"  -m  largest message (default 4194304); sizes double from 1\n"
+			"  -i  iterations for messages up to 8 KiB (default 10000; 1000 above)\n"
+			"  -c  check every message's contents\n");
 	return 1;
 }
 
 int main(int argc, char **argv)
 {
-	struct config c = {.max_size = 4u << 20, .iters = 10000, .warmup = 100,
-			   .iters_large = 1000, .warmup_large = 10};
+	struct config c = {.max_size = 4u << 20,
+			   .iters = 10000,
+			   .warmup = 100,
+			   .iters_large = 1000,
+			   .warmup_large = 10};
 	int rank, size, opt;
 
 	MPI_Init(&argc, &argv);
