@@ -24,7 +24,7 @@
 #include "docker.h"
 
 #define OUTPUT_MAX 4096
-#define ADD_TIMEOUT_S 5
+#define ADD_TIMEOUT_S 2
 
 struct watched {
 	struct container_watch *w;
@@ -32,6 +32,10 @@ struct watched {
 	CURL *attach, *wait;
 	/* Under the lock: the engine has answered a request's headers (or it failed). */
 	bool attach_ready, wait_ready, attach_done, wait_done;
+	/* Under the lock: a request failed or was not answered in time; what the
+	 * container does is no longer reported (the connect timeout still is). */
+	bool unwatched;
+	long attach_http; /* the attach answer's status: its body is a stream only at 200 */
 	/* The attach stream (Tty off): frames of [stream, 0, 0, 0, size (be32)], then data. */
 	unsigned char header[8];
 	size_t header_len, frame_left;
@@ -63,6 +67,10 @@ static size_t on_attach_data(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct watched *c = arg;
 	size_t n = size * nmemb, used = 0;
+	if (!c->attach_http)
+		curl_easy_getinfo(c->attach, CURLINFO_RESPONSE_CODE, &c->attach_http);
+	if (c->attach_http != 200)
+		return n; /* an error body, not the container's output */
 	while (used < n) {
 		if (c->frame_left == 0) { /* in a frame header */
 			size_t take = sizeof c->header - c->header_len;
@@ -125,17 +133,36 @@ static size_t on_wait_header(char *line, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-static void transfer_done(struct container_watch *w, CURL *easy)
+/* The wait's answer says the container exited: 200 and a StatusCode. */
+static bool wait_answered(struct watched *c, CURLcode result)
+{
+	long http = 0;
+	curl_easy_getinfo(c->wait, CURLINFO_RESPONSE_CODE, &http);
+	if (result != CURLE_OK || http != 200)
+		return false;
+	json_t *j = json_loadb(c->wait_body, c->wait_len, 0, NULL);
+	bool ok = json_is_integer(json_object_get(j, "StatusCode"));
+	json_decref(j);
+	return ok;
+}
+
+/* A request ended. Only a wait that says the container exited is news; a
+ * failed one (engine gone, out of descriptors, 404) leaves the container
+ * unwatched rather than reported as ended. */
+static void transfer_done(struct container_watch *w, CURL *easy, CURLcode result)
 {
 	struct watched *c;
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c);
 	set_answered(c, easy); /* a refused request must not keep its adder waiting */
 	pthread_mutex_lock(&w->lock);
-	if (easy == c->attach)
+	if (easy == c->attach) {
 		c->attach_done = true;
-	else
+	} else {
 		c->wait_done = true;
-	bool both = c->attach_done && c->wait_done;
+		if (!wait_answered(c, result))
+			c->unwatched = true;
+	}
+	bool both = c->attach_done && c->wait_done && !c->unwatched;
 	pthread_mutex_unlock(&w->lock);
 	/* A full pipe means the loop has stopped reading (the job is over): the
 	 * news is dropped, and nothing may be logged from this thread. */
@@ -161,7 +188,7 @@ static void *watch_thread(void *arg)
 		CURLMsg *m;
 		while ((m = curl_multi_info_read(w->multi, &left)))
 			if (m->msg == CURLMSG_DONE)
-				transfer_done(w, m->easy_handle);
+				transfer_done(w, m->easy_handle, m->data.result);
 		curl_multi_poll(w->multi, NULL, 0, 1000, NULL);
 	}
 	return NULL;
@@ -169,7 +196,7 @@ static void *watch_thread(void *arg)
 
 /* {"StatusCode":N,...}: N as a wait(2) status; a signal shows as 128+N, as
  * the engine reports it. */
-static int wait_status(const struct watched *c)
+static int wait_status(const struct watched *c) /* wait_answered() was true */
 {
 	json_t *j = json_loadb(c->wait_body, c->wait_len, 0, NULL);
 	json_int_t code = json_integer_value(json_object_get(j, "StatusCode"));
@@ -222,7 +249,7 @@ int container_watch_add(struct container_watch *w, long node, const char *id)
 		return -1;
 	}
 	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += ADD_TIMEOUT_S;
 	pthread_mutex_lock(&w->lock);
 	w->pending[w->npending++] = node;
@@ -230,9 +257,11 @@ int container_watch_add(struct container_watch *w, long node, const char *id)
 	int rc = 0;
 	while (rc == 0 && !(c->attach_ready && c->wait_ready))
 		rc = pthread_cond_timedwait(&w->answered, &w->lock, &deadline);
-	bool done = c->attach_done || c->wait_done;
+	if (rc != 0)
+		c->unwatched = true; /* an engine that holds its answers back */
+	bool ok = !c->unwatched;
 	pthread_mutex_unlock(&w->lock);
-	return rc == 0 && !done ? 0 : -1;
+	return ok ? 0 : -1;
 }
 
 struct container_watch *container_watch_start(struct event_base *base, const struct docker *engine,
@@ -247,8 +276,12 @@ struct container_watch *container_watch_start(struct event_base *base, const str
 	w->exited = exited;
 	w->ctx = ctx;
 	w->notify[0] = w->notify[1] = -1;
+	pthread_condattr_t monotonic;
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->answered, NULL);
+	pthread_cond_init(&w->answered, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	atomic_init(&w->stop, false);
 	w->c = calloc((size_t)ncontainers, sizeof *w->c);
 	w->pending = calloc((size_t)ncontainers, sizeof *w->pending);

@@ -17,7 +17,8 @@ struct container_watch *container_watch_start(struct event_base *base, const str
 					      void *ctx);
 /* Watches node's container (created, not started yet); safe from any thread. Returns
  * once the engine has taken both requests, so nothing the container does is missed:
- * 0, or -1 when it could not (the container then goes unwatched). */
+ * 0, or -1 when it could not within 2 s (the container then goes unwatched: its end
+ * is never reported, and the job's connect timeout still catches a dead agent). */
 int container_watch_add(struct container_watch *w, long node, const char *id);
 /* Ends the watching (what is still open is dropped) and frees w. */
 void container_watch_stop(struct container_watch *w);

@@ -104,6 +104,8 @@ static long request(struct docker *d, const char *method, const char *path, json
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
 out:
 	curl_easy_setopt(d->curl, CURLOPT_UPLOAD, 0L);
+	curl_easy_setopt(d->curl, CURLOPT_READDATA, NULL);
+	curl_easy_setopt(d->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)-1);
 	curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, NULL);
 	curl_slist_free_all(headers);
@@ -394,6 +396,8 @@ int docker_image_pull(struct docker *d, const char *image, docker_pull_progress_
 	long status = request(d, "POST", path, NULL, err);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, d);
+	if (status == 200 && d->len) /* a last line without its newline */
+		pull_event(p, d->body, d->len);
 	if (status == 200 && p->error[0])
 		set_error(err, status, "cannot pull '%s': %s", image, p->error);
 	else if (status == 200)
@@ -519,10 +523,14 @@ int docker_container_upload(struct docker *d, const char *id, const char *dir, c
 	struct stat st;
 	int rc = -1;
 
-	if (!id_ok(id))
+	if (!id_ok(id)) {
+		set_error(err, 0, "'%s' is not a container id", id);
 		goto out;
+	}
 	if (!f || fstat(fileno(f), &st) < 0) {
-		set_error(err, 0, "cannot read %s: %s", tar, strerror(errno));
+		char why[128];
+		/* GNU strerror_r: worker threads call this. */
+		set_error(err, 0, "cannot read %s: %s", tar, strerror_r(errno, why, sizeof why));
 		goto out;
 	}
 	if (!where || asprintf(&path, "/containers/%s/archive?path=%s", id, where) < 0) {

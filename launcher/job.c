@@ -91,6 +91,8 @@ static void stop_waiting_for_our_reader(struct job *job)
 }
 
 /* SIGTERM to every rank, SIGKILL to what is left a little later; once. */
+static void agent_done(struct job *job, struct agent_slot *slot);
+
 static void terminate(struct job *job)
 {
 	if (job->terminating)
@@ -100,6 +102,15 @@ static void terminate(struct job *job)
 	if (job->ev_grace)
 		evtimer_del(job->ev_grace);
 	kill_all(job, SIGTERM, JOB_TERM_ESCALATE_MS);
+	/* An agent that has not connected has no ranks and cannot be told: it is
+	 * not waited for (until the connect timeout, say). The runtime's finish
+	 * ends its process or removes its container. */
+	for (long i = 0; i < job->nagents; i++) {
+		if (!job->agents[i].connected) {
+			job->agents[i].connected = true;
+			agent_done(job, &job->agents[i]);
+		}
+	}
 }
 
 /* The first failure decides the exit status and says why in one line; later

@@ -139,6 +139,10 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 		snprintf(err, errlen, "no program given");
 		return CMPI_OPTIONS_ERROR;
 	}
+	if ((opt->pull || opt->engine) && !opt->image) {
+		snprintf(err, errlen, "%s needs --image", opt->pull ? "--pull" : "--engine");
+		return CMPI_OPTIONS_ERROR;
+	}
 	if (opt->nranks && opt->nagents > opt->nranks) {
 		snprintf(err, errlen, "--agents %ld is more than the %ld ranks", opt->nagents,
 			 opt->nranks);

@@ -356,6 +356,12 @@ struct runtime *runtime_docker_create(struct event_base *base, struct docker *en
 		dr->bundle_tar = NULL;
 		goto fail;
 	}
+	if (dr->remote && access(dr->bundle_tar, R_OK) < 0) {
+		cmpi_error("cannot read the agent bundle %s, which an engine on another host needs "
+			   "(build the agent_bundle target): %s",
+			   dr->bundle_tar, strerror(errno));
+		goto fail;
+	}
 	if (control_address(docker_url(engine), dr->rt.control_addr, sizeof dr->rt.control_addr) <
 	    0)
 		goto fail; /* said why */

@@ -14,5 +14,14 @@ done
 
 echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# docker-registry's package starts a registry on :5000, all interfaces; the tests start
+# their own on 127.0.0.1. Debian's policy-rc.d convention keeps packages from starting
+# services while it is in place (only when there is none already).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod +x "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -97,7 +97,7 @@ check_no_leftovers() {
 		for p in $pids $(grep -lsa "CMPI_JOBID=$jobid" /proc/[0-9]*/environ | cut -d/ -f3); do
 			alive "$p" && left="$left $p"
 		done
-		[ -z "$left" ] && [ -z "${CMPI_TEST_IMAGE:-}" ] && return 0
+		[ -z "$left" ] && [ -z "${CMPI_TEST_IMAGE:-}" ] && [[ "$JOB_ARGS" != *--image* ]] && return 0
 		[ -z "$left" ] && [ -z "$(docker ps -aq --filter "label=cmpi.job=$jobid")" ] && return 0
 		sleep 0.05
 	done
@@ -357,7 +357,7 @@ docker:ends)
 		RC=$?
 		[ "$how" = INT ] && expect_rc 130
 		[ "$how" = KILL ] && expect_rc 137
-		check_no_leftovers # waits up to 10 s for ranks and containers to go
+		check_no_leftovers # waits up to 5 s for ranks and containers to go
 	done
 	;;
 docker:agent_dies)
@@ -370,6 +370,13 @@ docker:agent_dies)
 	expect_apperr "^cmpirun: agent [01]'s container: /.cmpi/bin/cmpi-agent: error while loading shared libraries"
 	expect_apperr '^cmpirun: lost the agent of node [01]: it exited with status 127 before connecting$'
 	[ "$ELAPSED_MS" -lt 10000 ] || fail "took $ELAPSED_MS ms to notice"
+	# An agent that starts but never connects: --timeout still ends the job in
+	# time (not at the 30 s connect timeout), and its container goes.
+	printf 'int main(void) { for (;;) pause(); }\n' |
+		gcc -include unistd.h -x c -o "$WORK/bundle/bin/cmpi-agent" - || fail "cannot compile the silent agent"
+	CMPI_AGENT_BUNDLE=$WORK/bundle run_job 2 --timeout 2 --image cmpi-test/bookworm-mpi:1 true
+	expect_rc 124
+	[ "$ELAPSED_MS" -lt 10000 ] || fail "took $ELAPSED_MS ms to end"
 	;;
 docker:bullseye)
 	# An older glibc and Open MPI (4.1.0, PMIx 3 client) than the agent's.

@@ -29,9 +29,11 @@ fail() {
 }
 skip() { echo "SKIP: $*"; exit 77; }
 
+# run_job ARGS...: cmpirun -v ARGS; sets RC and JOB (the job id from the verbose log).
 run_job() {
-	"$CMPIRUN" "$@" >"$OUT" 2>"$ERR" </dev/null
+	"$CMPIRUN" -v "$@" >"$OUT" 2>"$ERR" </dev/null
 	RC=$?
+	JOB=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1)
 }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1"; }
 expect_err() { grep -qE -- "$1" "$ERR" || fail "stderr lacks: $1"; }
@@ -41,8 +43,14 @@ expect_ranks() { # N: lines "rank I of N" for every I, once each
 		[ "$(grep -cx "rank $i of $1" "$OUT")" -eq 1 ] || fail "rank $i did not say hello once"
 	done
 }
+# No container of the last job is left on the engine (docker ARGS... names it), within 5 s.
 no_containers_left() {
-	[ -z "$(docker ps -aq --filter label=cmpi.job)" ] || fail "containers left: $(docker ps -a --filter label=cmpi.job)"
+	[ -n "$JOB" ] || fail "no job id in the verbose log"
+	for _ in $(seq 1 50); do
+		[ -z "$("$@" ps -aq --filter "label=cmpi.job=$JOB")" ] && return 0
+		sleep 0.1
+	done
+	fail "containers of job $JOB left: $("$@" ps -aq --filter "label=cmpi.job=$JOB" | tr '\n' ' ')"
 }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -52,7 +60,14 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 static_image() { # NAME
 	mkdir -p "$WORK/root/tmp"
 	printf '%s\n' '#include <stdio.h>' '#include <stdlib.h>' \
-		'int main(void) { printf("rank %s of %s\n", getenv("CMPI_RANK"), getenv("CMPI_SIZE")); return 0; }' |
+		'#include <unistd.h>' \
+		'int main(void) {' \
+		'	char ns[64] = "";' \
+		'	if (readlink("/proc/self/ns/net", ns, sizeof ns - 1) < 0) return 1;' \
+		'	printf("rank %s of %s\n", getenv("CMPI_RANK"), getenv("CMPI_SIZE"));' \
+		'	fprintf(stderr, "netns %s\n", ns);' \
+		'	return 0;' \
+		'}' |
 		gcc -static -O2 -x c -o "$WORK/root/prog" - || skip "no static C library (libc6-dev)"
 	tar -C "$WORK/root" -c . | docker import - "$1" >/dev/null || fail "cannot import $1"
 }
@@ -75,6 +90,7 @@ pull)
 	image=127.0.0.1:$port/cmpi-test/static:1
 	CLEANUP+=("docker rmi $image")
 	for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+	curl -sf "http://127.0.0.1:$port/v2/" >/dev/null || { cat "$WORK/registry.log" >&2; fail "the registry did not answer"; }
 	static_image "$image"
 	docker push "$image" >/dev/null || fail "cannot push to the test registry"
 	docker rmi "$image" >/dev/null
@@ -92,16 +108,19 @@ pull)
 	expect_err "^cmpirun: pulling $image: 1 of 1 layers$"
 	expect_err "^cmpirun: pulled $image in [0-9.]+ s$"
 	expect_ranks 2
+	no_containers_left docker
 
 	# A tag the registry does not have: the engine's and the registry's words.
 	run_job -n 2 --pull --image "127.0.0.1:$port/cmpi-test/static:404" /prog
 	expect_rc 1
 	expect_err "^cmpirun: cannot pull the image: the engine at unix://.* said 404: .*manifest unknown"
-	no_containers_left
 	;;
 remote)
 	command -v openssl >/dev/null || skip "no openssl"
 	command -v nsenter >/dev/null || skip "no nsenter"
+	# A dockerd uses a running system containerd, whose shims would start the
+	# containers in this host's network namespace: no "other host" then.
+	[ -S /run/containerd/containerd.sock ] && skip "a system containerd runs here"
 	# One such engine at a time on this machine (its data directory keeps the
 	# MPI image between runs: loading it takes about 15 s).
 	data=/var/lib/cmpi-test-engine2
@@ -141,7 +160,7 @@ remote)
 	nsenter --net="/run/netns/$ns" dockerd --data-root "$data" --exec-root "$WORK/exec" \
 		--pidfile "$WORK/dockerd.pid" -H "tcp://$there:2376" --tlsverify \
 		--tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" --tlskey "$certs/server-key.pem" \
-		--bridge none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 </dev/null &
+		--bridge none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 </dev/null 9>&- &
 	engine=$!
 	# dockerd leaves its namespace bind-mounted under the exec root, which
 	# would keep the namespace (and the veth pair) alive.
@@ -161,10 +180,14 @@ remote)
 	docker save cmpi-test/static:1 | "${remote[@]}" docker load >/dev/null || fail "cannot load the image"
 	docker rmi cmpi-test/static:1 >/dev/null
 	run_tls_job() { DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs run_job "$@"; }
-	run_tls_job -v -n 3 --agents 2 --engine "tcp://$there:2376" --image cmpi-test/static:1 /prog
+	run_tls_job -n 3 --agents 2 --engine "tcp://$there:2376" --image cmpi-test/static:1 /prog
 	expect_rc 0
 	expect_ranks 3
 	expect_err "control server on $here:[0-9]+$"
+	# The ranks ran in the other "host's" network namespace, not this one's.
+	there_ns=$(ip netns exec "$ns" readlink /proc/self/ns/net)
+	[ "$(grep -cxF "netns $there_ns" "$ERR")" -eq 3 ] || fail "the ranks did not run in $ns ($there_ns)"
+	no_containers_left "${remote[@]}" docker
 
 	# MPI there, the image's own Open MPI and mpi4py: a checked allreduce over
 	# two containers.
@@ -176,7 +199,7 @@ remote)
 		python3 -c 'from mpi4py import MPI; c = MPI.COMM_WORLD; print("rank %d of %d sum %d" % (c.rank, c.size, c.allreduce(c.rank)))'
 	expect_rc 0
 	[ "$(grep -c '^rank [0-3] of 4 sum 6$' "$OUT")" -eq 4 ] || fail "the allreduce did not give 6 on every rank"
-	[ -z "$("${remote[@]}" docker ps -aq --filter label=cmpi.job)" ] || fail "containers left on the second engine"
+	no_containers_left "${remote[@]}" docker
 	"${remote[@]}" docker rmi cmpi-test/static:1 >/dev/null
 	;;
 *)

@@ -51,6 +51,9 @@ static void container_options(void **state)
 	assert_int_equal(parse(ARGC(plain), plain, &o, err), CMPI_OPTIONS_RUN);
 	assert_null(o.image);
 	assert_false(o.pull);
+	char *pull_alone[] = {"cmpirun", "--pull", "prog", NULL};
+	assert_int_equal(parse(ARGC(pull_alone), pull_alone, &o, err), CMPI_OPTIONS_ERROR);
+	assert_string_equal(err, "--pull needs --image");
 }
 
 static void mpirun_spellings(void **state)
