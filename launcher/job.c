@@ -90,9 +90,9 @@ static void stop_waiting_for_our_reader(struct job *job)
 	output_discard_excess(job->output);
 }
 
-/* SIGTERM to every rank, SIGKILL to what is left a little later; once. */
 static void agent_done(struct job *job, struct agent_slot *slot);
 
+/* SIGTERM to every rank, SIGKILL to what is left a little later; once. */
 static void terminate(struct job *job)
 {
 	if (job->terminating)
@@ -682,8 +682,10 @@ static int job_setup(struct job *job)
 	evsignal_add(job->ev_sigterm, NULL);
 
 	bool *started = calloc((size_t)job->nagents, sizeof *started);
-	if (!started)
+	if (!started) {
+		cmpi_error("cannot set up the job: out of memory");
 		return -1;
+	}
 	job->runtime->ops->start_agents(job->runtime, job->runtime->control_addr,
 					control_server_port(job->server), token_hex, started);
 	for (long i = 0; i < job->nagents; i++) {

@@ -1,6 +1,8 @@
 /* runtime_docker.c - agents in containers through the Docker Engine API: one container per
- * agent, the agent bundle bind-mounted read-only at /.cmpi and started through its own loader,
- * host network and IPC, the working directory at the same path, a cmpi.job label. */
+ * agent, created and started by a few threads at once, host network and IPC, a cmpi.job
+ * label. A local engine gets the agent bundle bind-mounted read-only at /.cmpi and the
+ * working directory at the same path; an engine on another host gets the bundle uploaded
+ * into each container, and the agents connect back to this host's address towards it. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
