@@ -17,6 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${BUILD:-$here/../build}
 build=$(cd "$build" && pwd)
 cmpirun=${CMPIRUN:-$build/bin/cmpirun}
+cd "$build" # containers see the working directory: the programs must be under it
 hello=$build/test-mpi/hello.openmpi
 image=cmpi-test/bookworm-mpi:1
 ssh_image=cmpi-bench/bookworm-ssh:1

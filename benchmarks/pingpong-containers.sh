@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pingpong-containers.sh [ROUNDS] - the data path in containers: latency and bandwidth
-# between two ranks (build/benchmarks/pingpong.{openmpi,mpich}) under each MPI's own
+# between two ranks (build/benchmarks/{latency,bw}.{openmpi,mpich}) under each MPI's own
 # launcher on bare metal, under cmpirun bare (1 and 2 agents), and under cmpirun in one
 # container and in two containers (--agents 2 --image). Every case runs once per round, in
 # turn; the table holds each figure's median over the rounds and its ratio to the MPI's
@@ -8,38 +8,45 @@
 set -euo pipefail
 rounds=${1:-5}
 here=$(cd "$(dirname "$0")" && pwd)
-build=${BUILD:-$here/../build}
+build=$(cd "${BUILD:-$here/../build}" && pwd)
 cmpirun=${CMPIRUN:-$build/bin/cmpirun}
 image=cmpi-test/bookworm-mpi:1
+cd "$build" # containers see the working directory: the programs must be under it
 lat_sizes="1 8 8192"
 bw_sizes="8192 1048576 4194304"
 
+# Each case is a launcher command line; latency and bw are appended to it in turn.
 cases=() labels=()
 add() { labels+=("$1"); cases+=("$2"); }
 for mpi in openmpi mpich; do
-	prog=$build/benchmarks/pingpong.$mpi
-	[ -x "$prog" ] || { echo "pingpong-containers.sh: $prog missing: build first" >&2; exit 1; }
+	for prog in latency bw; do
+		[ -x "$build/benchmarks/$prog.$mpi" ] ||
+			{ echo "pingpong-containers.sh: $build/benchmarks/$prog.$mpi missing: build first" >&2; exit 1; }
+	done
 	if [ $mpi = openmpi ]; then
-		add "$mpi: mpirun" "mpirun.openmpi --allow-run-as-root -n 2 $prog"
+		add "$mpi: mpirun" "mpirun.openmpi --allow-run-as-root -n 2"
 	else
-		add "$mpi: mpiexec.hydra" "mpiexec.hydra -n 2 $prog"
+		add "$mpi: mpiexec.hydra" "mpiexec.hydra -n 2"
 	fi
-	add "$mpi: cmpirun" "$cmpirun -n 2 $prog"
-	add "$mpi: cmpirun --agents 2" "$cmpirun -n 2 --agents 2 $prog"
-	add "$mpi: cmpirun --image" "$cmpirun -n 2 --image $image $prog"
-	add "$mpi: cmpirun --image --agents 2" "$cmpirun -n 2 --agents 2 --image $image $prog"
+	add "$mpi: cmpirun" "$cmpirun -n 2"
+	add "$mpi: cmpirun --agents 2" "$cmpirun -n 2 --agents 2"
+	add "$mpi: cmpirun --image" "$cmpirun -n 2 --image $image"
+	add "$mpi: cmpirun --image --agents 2" "$cmpirun -n 2 --agents 2 --image $image"
 done
+mpi_of() { case ${labels[$1]} in openmpi:*) echo openmpi ;; *) echo mpich ;; esac; }
 
 work=$(mktemp -d /tmp/cmpi-pingpong.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # Rows "CASE KIND SIZE VALUE", one per figure per run.
 for ((r = 0; r < rounds; r++)); do
 	for i in "${!cases[@]}"; do
-		# shellcheck disable=SC2086 # the case is a command line
-		timeout 300 ${cases[$i]} >"$work/out" 2>"$work/err" </dev/null ||
-			{ echo "failed: ${cases[$i]}" >&2; cat "$work/err" >&2; exit 1; }
-		awk -v c="$i" '/Latency Test/ { k = "lat" } /Bandwidth Test/ { k = "bw" }
-			/^[0-9]/ { print c, k, $1, $2 }' "$work/out" >>"$work/rows"
+		for prog in latency bw; do
+			cmd="${cases[$i]} $build/benchmarks/$prog.$(mpi_of "$i")"
+			# shellcheck disable=SC2086 # the case is a command line
+			timeout 300 $cmd >"$work/out" 2>"$work/err" </dev/null ||
+				{ echo "failed: $cmd" >&2; cat "$work/err" >&2; exit 1; }
+			awk -v c="$i" -v k="${prog/latency/lat}" '/^[0-9]/ { print c, k, $1, $2 }' "$work/out" >>"$work/rows"
+		done
 	done
 done
 
