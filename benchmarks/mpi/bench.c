@@ -137,6 +137,8 @@ void bench_header(const struct bench *b)
 	if (b->kind == BENCH_COLLECTIVE && b->full)
 		printf("%-10s%18s%18s%18s%12s\n", "# Size", b->column, "Min Latency(us)",
 		       "Max Latency(us)", "Iterations");
+	else if (b->kind == BENCH_PAIRS)
+		printf("%-10s%18s%18s\n", "# Size", b->column, "Messages/s");
 	else
 		printf("%-10s%18s\n", "# Size", b->column);
 	fflush(stdout);
@@ -212,6 +214,18 @@ void bench_row(struct bench *b, size_t size, double value, double min, double ma
 		json_object_update_new(
 		    row, json_pack("{s:f,s:f}", "min_over_ranks", min, "max_over_ranks", max));
 	json_array_append_new(b->json, row);
+}
+
+void bench_rate_row(struct bench *b, size_t size, double mbs, double msgs_per_s, int iters)
+{
+	if (b->rank != 0)
+		return;
+	printf("%-10zu%18.2f%18.2f\n", size, mbs, msgs_per_s);
+	fflush(stdout);
+	json_array_append_new(b->json, json_pack("{s:I,s:f,s:s,s:f,s:i,s:o}", "size",
+						 (json_int_t)size, "value", mbs, "unit", b->column,
+						 "messages_per_s", msgs_per_s, "iterations", iters,
+						 "samples", sample_stats(b)));
 }
 
 void bench_collective_row(struct bench *b, size_t size, double my_mean_us, int iters)

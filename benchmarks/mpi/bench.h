@@ -9,7 +9,8 @@
 
 #define BENCH_LARGE 8192 /* above this, messages get the large iteration counts */
 
-enum bench_kind { BENCH_PT2PT, BENCH_COLLECTIVE };
+/* Point to point between 2 ranks; collectives over all; pairs i and i + size/2 at once. */
+enum bench_kind { BENCH_PT2PT, BENCH_COLLECTIVE, BENCH_PAIRS };
 
 struct bench {
 	/* What the program says of itself. */
@@ -52,6 +53,8 @@ void bench_row(struct bench *b, size_t size, double value, double min, double ma
 /* For collectives: every rank passes its mean latency; the row gets the mean
  * over ranks, and with -f its min and max over ranks. */
 void bench_collective_row(struct bench *b, size_t size, double my_mean_us, int iters);
+/* For pairs: the row of aggregate MB/s and messages per second. */
+void bench_rate_row(struct bench *b, size_t size, double mbs, double msgs_per_s, int iters);
 /* Writes --json FILE (rank 0) and frees what bench_init took. */
 void bench_finish(struct bench *b);
 
