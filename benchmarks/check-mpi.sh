@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check-mpi.sh CMPIRUN PROGRAM - run one MPI benchmark (mpi/*.c) briefly under cmpirun on two
-# agents and check it: the OSU-style header and rows (sizes doubling up to -m, every figure
-# positive), --json read back with a row and its samples for every size, -c passing, and
+# agents and check it: the OSU-style header and rows (sizes doubling up to -m, no figure
+# negative, the last one positive), --json read back with a row and its samples for every
+# size, -c passing, and
 # -c failing with DATA VALIDATION ERROR when CMPI_BENCH_CORRUPT=1 spoils the data. Also: a
 # bad option and (point-to-point) a wrong rank count are refused.
 set -u
@@ -42,10 +43,12 @@ awk -v first="$first" -v max="$max" -v columns="$columns" '
 			ok = length($0) == 28 && $0 ~ /^[0-9]+ +[0-9]+\.[0-9][0-9]$/
 		if (!ok) { print "bad row: " $0; bad = 1; exit }
 		want = rows == 0 ? first : (prev == 0 ? 1 : 2 * prev)
-		if ($1 + 0 != want || $2 + 0 <= 0) { print "unexpected row: " $0; bad = 1; exit }
-		prev = $1 + 0; rows++
+		# The bandwidth of small messages may print as 0.00 on a loaded machine;
+		# the figure for the largest size must not.
+		if ($1 + 0 != want || $2 + 0 < 0) { print "unexpected row: " $0; bad = 1; exit }
+		prev = $1 + 0; last = $2 + 0; rows++
 	}
-	END { if (bad || prev != max) { print "rows end at " prev ", not " max; exit 1 } }
+	END { if (bad || prev != max || last <= 0) { print "rows end at " prev " (" last "), not " max; exit 1 } }
 ' "$work/out" || fail "the output is not the table it should be"
 python3 - "$work/out.json" "$(grep -c '^[0-9]' "$work/out")" <<'PY' || fail "the JSON record is wrong"
 import json, sys
