@@ -47,8 +47,7 @@ int main(int argc, char **argv)
 	for (size_t size = b.min_size < 4 ? 4 : b.min_size; size <= b.max_size; size *= 2) {
 		size_t count = size / sizeof(int);
 		int iters = bench_iters(&b, size), warmup = bench_warmup(&b, size);
-		double total = 0;
-		bench_reset(&b);
+		bench_reset(&b, iters);
 		MPI_Barrier(MPI_COMM_WORLD);
 		for (int i = 0; i < warmup + iters; i++) {
 			if (b.check)
@@ -59,12 +58,10 @@ int main(int argc, char **argv)
 			double us = (MPI_Wtime() - t0) * 1e6;
 			if (b.check)
 				check_sum(&b, out, count, i);
-			if (i >= warmup) {
-				total += us;
+			if (i >= warmup)
 				bench_sample(&b, us);
-			}
 		}
-		bench_collective_row(&b, size, total / iters, iters);
+		bench_collective_row(&b, size, iters);
 	}
 	bench_finish(&b);
 	free(out);

@@ -26,8 +26,7 @@ int main(int argc, char **argv)
 	bench_header(&b);
 	for (size_t size = b.min_size ? b.min_size : 1; size <= b.max_size; size *= 2) {
 		int iters = bench_iters(&b, size), warmup = bench_warmup(&b, size);
-		double total = 0;
-		bench_reset(&b);
+		bench_reset(&b, iters);
 		MPI_Barrier(MPI_COMM_WORLD);
 		for (int i = 0; i < warmup + iters; i++) {
 			/* The block for rank p carries (sender, p, iteration) in its pattern. */
@@ -41,12 +40,10 @@ int main(int argc, char **argv)
 			for (size_t q = 0; b.check && q < n; q++)
 				bench_verify(&b, in + q * size, size,
 					     i + 1000 * ((int)q * b.size + b.rank));
-			if (i >= warmup) {
-				total += us;
+			if (i >= warmup)
 				bench_sample(&b, us);
-			}
 		}
-		bench_collective_row(&b, size, total / iters, iters);
+		bench_collective_row(&b, size, iters);
 	}
 	bench_finish(&b);
 	free(in);

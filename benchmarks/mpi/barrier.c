@@ -19,19 +19,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int iters = bench_iters(&b, 0), warmup = bench_warmup(&b, 0);
-	double total = 0;
+	bench_reset(&b, iters);
 	bench_header(&b);
 	MPI_Barrier(MPI_COMM_WORLD);
 	for (int i = 0; i < warmup + iters; i++) {
 		double t0 = MPI_Wtime();
 		MPI_Barrier(MPI_COMM_WORLD);
 		double us = (MPI_Wtime() - t0) * 1e6;
-		if (i >= warmup) {
-			total += us;
+		if (i >= warmup)
 			bench_sample(&b, us);
-		}
 	}
-	bench_collective_row(&b, 0, total / iters, iters);
+	bench_collective_row(&b, 0, iters);
 	bench_finish(&b);
 	MPI_Finalize();
 	return 0;

@@ -25,8 +25,7 @@ int main(int argc, char **argv)
 	bench_header(&b);
 	for (size_t size = b.min_size ? b.min_size : 1; size <= b.max_size; size *= 2) {
 		int iters = bench_iters(&b, size), warmup = bench_warmup(&b, size);
-		double total = 0;
-		bench_reset(&b);
+		bench_reset(&b, iters);
 		MPI_Barrier(MPI_COMM_WORLD);
 		for (int i = 0; i < warmup + iters; i++) {
 			if (b.check && b.rank == 0)
@@ -36,12 +35,10 @@ int main(int argc, char **argv)
 			double us = (MPI_Wtime() - t0) * 1e6;
 			if (b.check && b.rank != 0)
 				bench_verify(&b, buf, size, i);
-			if (i >= warmup) {
-				total += us;
+			if (i >= warmup)
 				bench_sample(&b, us);
-			}
 		}
-		bench_collective_row(&b, size, total / iters, iters);
+		bench_collective_row(&b, size, iters);
 	}
 	bench_finish(&b);
 	free(buf);

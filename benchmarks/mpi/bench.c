@@ -158,22 +158,34 @@ int bench_warmup(const struct bench *b, size_t size)
 	return size > BENCH_LARGE ? b->warmup_large : b->warmup_small;
 }
 
-void bench_reset(struct bench *b)
+void bench_reset(struct bench *b, int iters)
 {
+	/* Room for every sample before the timing starts: no allocation inside
+	 * the timed loop. */
+	if (iters > b->samples_cap) {
+		double *grown = realloc(b->samples, (size_t)iters * sizeof *grown);
+		if (!grown) {
+			fprintf(stderr, "out of memory (%d samples)\n", iters);
+			MPI_Abort(MPI_COMM_WORLD, 1);
+		}
+		b->samples = grown;
+		b->samples_cap = iters;
+	}
 	b->nsamples = 0;
 }
 
 void bench_sample(struct bench *b, double us)
 {
-	if (b->nsamples == b->samples_cap) {
-		int cap = b->samples_cap ? 2 * b->samples_cap : 1024;
-		double *grown = realloc(b->samples, (size_t)cap * sizeof *grown);
-		if (!grown)
-			return; /* the figure stands; its statistics lose a sample */
-		b->samples = grown;
-		b->samples_cap = cap;
-	}
-	b->samples[b->nsamples++] = us;
+	if (b->nsamples < b->samples_cap)
+		b->samples[b->nsamples++] = us;
+}
+
+double bench_mean(const struct bench *b)
+{
+	double sum = 0;
+	for (int i = 0; i < b->nsamples; i++)
+		sum += b->samples[i];
+	return b->nsamples ? sum / b->nsamples : 0;
 }
 
 static int by_value(const void *a, const void *b)
@@ -228,8 +240,9 @@ void bench_rate_row(struct bench *b, size_t size, double mbs, double msgs_per_s,
 						 "samples", sample_stats(b)));
 }
 
-void bench_collective_row(struct bench *b, size_t size, double my_mean_us, int iters)
+void bench_collective_row(struct bench *b, size_t size, int iters)
 {
+	double my_mean_us = bench_mean(b);
 	double min, max, sum;
 	MPI_Reduce(&my_mean_us, &min, 1, MPI_DOUBLE, MPI_MIN, 0, MPI_COMM_WORLD);
 	MPI_Reduce(&my_mean_us, &max, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);

@@ -44,15 +44,17 @@ void bench_header(const struct bench *b);
 /* The iterations and warm-up for one message size. */
 int bench_iters(const struct bench *b, size_t size);
 int bench_warmup(const struct bench *b, size_t size);
-/* Clears the samples; bench_sample() adds one (microseconds). */
-void bench_reset(struct bench *b);
+/* Clears the samples and makes room for iters of them; bench_sample() adds
+ * one (microseconds), bench_mean() is their mean. */
+void bench_reset(struct bench *b, int iters);
 void bench_sample(struct bench *b, double us);
+double bench_mean(const struct bench *b);
 /* Rank 0 prints the row for size and records it; value is the row's figure.
  * Collective benchmarks pass the figure averaged over ranks and its min/max. */
 void bench_row(struct bench *b, size_t size, double value, double min, double max, int iters);
-/* For collectives: every rank passes its mean latency; the row gets the mean
- * over ranks, and with -f its min and max over ranks. */
-void bench_collective_row(struct bench *b, size_t size, double my_mean_us, int iters);
+/* For collectives: each rank's mean of its samples; the row gets the mean of
+ * those over ranks, and with -f their min and max. */
+void bench_collective_row(struct bench *b, size_t size, int iters);
 /* For pairs: the row of aggregate MB/s and messages per second. */
 void bench_rate_row(struct bench *b, size_t size, double mbs, double msgs_per_s, int iters);
 /* Writes --json FILE (rank 0) and frees what bench_init took. */

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	for (size_t size = b.min_size ? b.min_size : 1; size <= b.max_size; size *= 2) {
 		int iters = bench_iters(&b, size), warmup = bench_warmup(&b, size);
 		double start = 0;
-		bench_reset(&b);
+		bench_reset(&b, iters);
 		MPI_Barrier(MPI_COMM_WORLD);
 		for (int i = 0; i < warmup + iters; i++) {
 			double t0 = MPI_Wtime();

@@ -27,8 +27,7 @@ int main(int argc, char **argv)
 	bench_header(&b);
 	for (size_t size = b.min_size; size <= b.max_size; size = size ? 2 * size : 1) {
 		int iters = bench_iters(&b, size), warmup = bench_warmup(&b, size);
-		double total = 0;
-		bench_reset(&b);
+		bench_reset(&b, iters);
 		MPI_Barrier(MPI_COMM_WORLD);
 		for (int i = 0; i < warmup + iters; i++) {
 			double t0 = MPI_Wtime();
@@ -46,15 +45,13 @@ int main(int argc, char **argv)
 				MPI_Send(buf, (int)size, MPI_BYTE, peer, 1, MPI_COMM_WORLD);
 			}
 			double us = (MPI_Wtime() - t0) * 1e6 / 2;
-			if (i >= warmup) {
-				total += us;
+			if (i >= warmup)
 				bench_sample(&b, us);
-			}
 		}
 		/* The last echo came back whole. */
 		if (b.check && b.rank == 0)
 			bench_verify(&b, buf, size, warmup + iters - 1);
-		bench_row(&b, size, total / iters, 0, 0, iters);
+		bench_row(&b, size, bench_mean(&b), 0, 0, iters);
 	}
 	bench_finish(&b);
 	free(buf);
