@@ -3,8 +3,9 @@
 # agents and check it: the OSU-style header and rows (sizes doubling up to -m, no figure
 # negative, the last one positive), --json read back with a row and its samples for every
 # size, -c passing, and
-# -c failing with DATA VALIDATION ERROR when CMPI_BENCH_CORRUPT=1 spoils the data. Also: a
-# bad option and (point-to-point) a wrong rank count are refused.
+# -c failing with DATA VALIDATION ERROR when CMPI_BENCH_CORRUPT=1 spoils the data. Also refused:
+# a bad option, -m with MIN above MAX, allreduce sizes not in whole ints, a --json FILE that
+# cannot be written, and (point-to-point) a wrong rank count.
 set -u
 cmpirun=$1 prog=$2
 name=$(basename "$prog")
@@ -50,12 +51,13 @@ awk -v first="$first" -v max="$max" -v columns="$columns" '
 	}
 	END { if (bad || prev != max || last <= 0) { print "rows end at " prev " (" last "), not " max; exit 1 } }
 ' "$work/out" || fail "the output is not the table it should be"
-python3 - "$work/out.json" "$(grep -c '^[0-9]' "$work/out")" <<'PY' || fail "the JSON record is wrong"
+python3 - "$work/out.json" "$(grep -c '^[0-9]' "$work/out")" "$name" <<'PY' || fail "the JSON record is wrong"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 rows = doc["rows"]
 assert len(rows) == int(sys.argv[2]), "a row per size"
-assert doc["launcher"] == "cmpirun" and doc["ranks"] == 2 and doc["validated"] is True
+assert doc["launcher"] == "cmpirun" and doc["ranks"] == 2
+assert doc["validated"] is (sys.argv[3] != "barrier"), "validated: barrier has no data to check"
 assert len(doc["cpu_binding"]) == 2 and doc["mpi_library"]
 for r in rows:
     s = r["samples"]
@@ -69,6 +71,14 @@ if [ "$name" != barrier ]; then
 fi
 run -m abc && fail "-m abc was accepted"
 grep -q "^usage: " "$work/err" || fail "no usage line for a bad option"
+run -m 8:4 && fail "-m 8:4 (min above max) was accepted"
+grep -q "^usage: " "$work/err" || fail "no usage line for -m 8:4"
+run -m "$max" -i 2 --json "$work/no-such-dir/out.json" && fail "a JSON file that cannot be written passed"
+grep -q "cannot write" "$work/err" || fail "no line saying the JSON could not be written"
+if [ "$name" = allreduce ]; then
+	run -m 6:12 && fail "allreduce accepted sizes that are not whole ints"
+	grep -q "multiples of 4 bytes" "$work/err" || fail "no line saying sizes must be multiples of 4"
+fi
 case $name in
 latency | bw | bibw | mbw_mr)
 	"$cmpirun" -n 3 "$prog" >"$work/out" 2>"$work/err" </dev/null && fail "3 ranks were accepted"

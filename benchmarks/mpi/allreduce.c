@@ -31,6 +31,7 @@ int main(int argc, char **argv)
 	struct bench b = {.name = "Allreduce Latency Test",
 			  .column = "Avg Latency(us)",
 			  .kind = BENCH_COLLECTIVE,
+			  .size_step = sizeof(int),
 			  .default_min = 4,
 			  .default_max = 1u << 20,
 			  .iters_small = 1000,
@@ -63,9 +64,9 @@ int main(int argc, char **argv)
 		}
 		bench_collective_row(&b, size, iters);
 	}
-	bench_finish(&b);
+	int status = bench_finish(&b);
 	free(out);
 	free(in);
 	MPI_Finalize();
-	return 0;
+	return status;
 }

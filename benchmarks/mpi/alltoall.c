@@ -5,6 +5,11 @@
 
 #include <stdlib.h>
 
+static uint64_t block_seed(int iter, int sender, size_t receiver, size_t ranks)
+{
+	return ((uint64_t)iter * ranks + (uint64_t)sender) * ranks + receiver;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench b = {.name = "All-to-All Personalized Exchange Latency Test",
@@ -29,25 +34,24 @@ int main(int argc, char **argv)
 		bench_reset(&b, iters);
 		MPI_Barrier(MPI_COMM_WORLD);
 		for (int i = 0; i < warmup + iters; i++) {
-			/* The block for rank p carries (sender, p, iteration) in its pattern. */
+			/* The block for rank p carries (iteration, sender, p) in its seed. */
 			for (size_t p = 0; b.check && p < n; p++)
-				bench_fill(out + p * size, size,
-					   i + 1000 * (b.rank * b.size + (int)p));
+				bench_fill(out + p * size, size, block_seed(i, b.rank, p, n));
 			double t0 = MPI_Wtime();
 			MPI_Alltoall(out, (int)size, MPI_BYTE, in, (int)size, MPI_BYTE,
 				     MPI_COMM_WORLD);
 			double us = (MPI_Wtime() - t0) * 1e6;
 			for (size_t q = 0; b.check && q < n; q++)
 				bench_verify(&b, in + q * size, size,
-					     i + 1000 * ((int)q * b.size + b.rank));
+					     block_seed(i, (int)q, (size_t)b.rank, n));
 			if (i >= warmup)
 				bench_sample(&b, us);
 		}
 		bench_collective_row(&b, size, iters);
 	}
-	bench_finish(&b);
+	int status = bench_finish(&b);
 	free(in);
 	free(out);
 	MPI_Finalize();
-	return 0;
+	return status;
 }

@@ -7,6 +7,7 @@ int main(int argc, char **argv)
 	struct bench b = {.name = "Barrier Latency Test",
 			  .column = "Avg Latency(us)",
 			  .kind = BENCH_COLLECTIVE,
+			  .no_data = true,
 			  .default_min = 0,
 			  .default_max = 0,
 			  .iters_small = 1000,
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
 			bench_sample(&b, us);
 	}
 	bench_collective_row(&b, 0, iters);
-	bench_finish(&b);
+	int status = bench_finish(&b);
 	MPI_Finalize();
-	return 0;
+	return status;
 }

@@ -40,8 +40,8 @@ int main(int argc, char **argv)
 		}
 		bench_collective_row(&b, size, iters);
 	}
-	bench_finish(&b);
+	int status = bench_finish(&b);
 	free(buf);
 	MPI_Finalize();
-	return 0;
+	return status;
 }

@@ -1,6 +1,7 @@
 /* bench.c - the MPI benchmarks' shared part; see bench.h. */
 #define _GNU_SOURCE
 #include "bench.h"
+#include "pattern.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -104,8 +105,14 @@ bool bench_init(struct bench *b, int argc, char **argv)
 			ok = false;
 		}
 	}
-	if (!ok || optind < argc) {
+	if (!ok || optind < argc || b->min_size > b->max_size) {
 		usage(b, argv[0]);
+		return false;
+	}
+	if (b->size_step && (b->min_size % b->size_step || b->max_size % b->size_step)) {
+		if (b->rank == 0)
+			fprintf(stderr, "%s: message sizes must be multiples of %zu bytes\n",
+				argv[0], b->size_step);
 		return false;
 	}
 	if (b->exact_ranks && b->size != b->exact_ranks) {
@@ -275,8 +282,9 @@ static const char *launcher(void)
 	return "unknown";
 }
 
-void bench_finish(struct bench *b)
+int bench_finish(struct bench *b)
 {
+	int status = 0;
 	char mine[BIND_TEXT], *all = b->rank == 0 ? calloc((size_t)b->size, BIND_TEXT) : NULL;
 	binding(mine, sizeof mine);
 	MPI_Gather(mine, BIND_TEXT, MPI_CHAR, all, BIND_TEXT, MPI_CHAR, 0, MPI_COMM_WORLD);
@@ -292,37 +300,36 @@ void bench_finish(struct bench *b)
 		const char *where = access("/.cmpi", F_OK) == 0	       ? "cmpirun container"
 				    : access("/.dockerenv", F_OK) == 0 ? "container"
 								       : "host";
-		json_t *doc =
-		    json_pack("{s:s,s:s,s:s,s:s,s:i,s:b,s:o,s:O}", "benchmark", b->name,
-			      "mpi_library", lib, "launcher", launcher(), "where", where, "ranks",
-			      b->size, "validated", b->check, "cpu_binding", bind, "rows", b->json);
-		if (!doc || json_dump_file(doc, b->json_path, JSON_INDENT(1)) < 0)
+		json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:i,s:b,s:o,s:O}", "benchmark", b->name,
+					"mpi_library", lib, "launcher", launcher(), "where", where,
+					"ranks", b->size, "validated", b->check && !b->no_data,
+					"cpu_binding", bind, "rows", b->json);
+		if (!doc || json_dump_file(doc, b->json_path, JSON_INDENT(1)) < 0) {
 			fprintf(stderr, "cannot write %s\n", b->json_path);
+			status = 1;
+		}
 		json_decref(doc);
 	}
 	json_decref(b->json);
 	free(all);
 	free(b->samples);
+	return status;
 }
 
-void bench_fill(unsigned char *buf, size_t size, int iter)
+void bench_fill(unsigned char *buf, size_t size, uint64_t seed)
 {
-	for (size_t i = 0; i < size; i++)
-		buf[i] = (unsigned char)(7 * (i + 1) + size + (size_t)iter);
+	pattern_fill(buf, size, seed);
 }
 
-void bench_verify(const struct bench *b, unsigned char *buf, size_t size, int iter)
+void bench_verify(const struct bench *b, unsigned char *buf, size_t size, uint64_t seed)
 {
 	if (b->corrupt && size > 0)
 		buf[size / 2] ^= 0x5a;
-	for (size_t i = 0; i < size; i++) {
-		if (buf[i] != (unsigned char)(7 * (i + 1) + size + (size_t)iter)) {
-			fprintf(
-			    stderr,
-			    "DATA VALIDATION ERROR: rank %d, size %zu, iteration %d, byte %zu\n",
-			    b->rank, size, iter, i);
-			MPI_Abort(MPI_COMM_WORLD, 1);
-		}
+	size_t bad = pattern_mismatch(buf, size, seed);
+	if (bad < size) {
+		fprintf(stderr, "DATA VALIDATION ERROR: rank %d, size %zu, block %llu, byte %zu\n",
+			b->rank, size, (unsigned long long)seed, bad);
+		MPI_Abort(MPI_COMM_WORLD, 1);
 	}
 }
 

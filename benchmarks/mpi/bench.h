@@ -6,6 +6,7 @@
 #include <mpi.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define BENCH_LARGE 8192 /* above this, messages get the large iteration counts */
 
@@ -17,8 +18,10 @@ struct bench {
 	const char *name;   /* "Latency Test" */
 	const char *column; /* "Latency (us)", "Bandwidth (MB/s)" */
 	enum bench_kind kind;
-	int exact_ranks; /* 2 for the point-to-point tests; 0: any number from 2 */
-	bool even_ranks; /* pairs: rank i with rank i + size/2 */
+	int exact_ranks;  /* 2 for the point-to-point tests; 0: any number from 2 */
+	bool even_ranks;  /* pairs: rank i with rank i + size/2 */
+	bool no_data;	  /* barrier: nothing for -c to check */
+	size_t size_step; /* sizes must be multiples of this (allreduce: an int); 0: any */
 	size_t default_min, default_max;
 	int iters_small, warmup_small, iters_large, warmup_large;
 	/* From the command line. */
@@ -57,13 +60,16 @@ void bench_row(struct bench *b, size_t size, double value, double min, double ma
 void bench_collective_row(struct bench *b, size_t size, int iters);
 /* For pairs: the row of aggregate MB/s and messages per second. */
 void bench_rate_row(struct bench *b, size_t size, double mbs, double msgs_per_s, int iters);
-/* Writes --json FILE (rank 0) and frees what bench_init took. */
-void bench_finish(struct bench *b);
+/* Writes --json FILE (rank 0) and frees what bench_init took. Returns the
+ * program's exit status: 1 when the JSON could not be written. */
+int bench_finish(struct bench *b);
 
-/* Data validation: fill a buffer with a pattern of (size, iter), and check it;
- * a mismatch prints "DATA VALIDATION ERROR" and aborts the job. */
-void bench_fill(unsigned char *buf, size_t size, int iter);
-void bench_verify(const struct bench *b, unsigned char *buf, size_t size, int iter);
+/* Data validation: fill a buffer with the pattern of a seed (pattern.h), and
+ * check it; a mismatch prints "DATA VALIDATION ERROR" and aborts the job. A
+ * seed names what the block is: the iteration, and where senders differ, who
+ * sent it to whom. */
+void bench_fill(unsigned char *buf, size_t size, uint64_t seed);
+void bench_verify(const struct bench *b, unsigned char *buf, size_t size, uint64_t seed);
 /* A buffer of size bytes (page aligned), zeroed; aborts when out of memory. */
 void *bench_alloc(size_t size);
 

@@ -53,11 +53,11 @@ int main(int argc, char **argv)
 		double seconds = MPI_Wtime() - start;
 		bench_row(&b, size, 2.0 * (double)size * w * iters / seconds / 1e6, 0, 0, iters);
 	}
-	bench_finish(&b);
+	int status = bench_finish(&b);
 	free(st);
 	free(req);
 	free(in);
 	free(out);
 	MPI_Finalize();
-	return 0;
+	return status;
 }

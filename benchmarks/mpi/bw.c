@@ -60,10 +60,10 @@ int main(int argc, char **argv)
 		double seconds = MPI_Wtime() - start;
 		bench_row(&b, size, (double)size * w * iters / seconds / 1e6, 0, 0, iters);
 	}
-	bench_finish(&b);
+	int status = bench_finish(&b);
 	free(st);
 	free(req);
 	free(buf);
 	MPI_Finalize();
-	return 0;
+	return status;
 }

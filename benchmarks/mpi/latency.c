@@ -53,8 +53,8 @@ int main(int argc, char **argv)
 			bench_verify(&b, buf, size, warmup + iters - 1);
 		bench_row(&b, size, bench_mean(&b), 0, 0, iters);
 	}
-	bench_finish(&b);
+	int status = bench_finish(&b);
 	free(buf);
 	MPI_Finalize();
-	return 0;
+	return status;
 }

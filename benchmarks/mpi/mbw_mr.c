@@ -65,10 +65,10 @@ int main(int argc, char **argv)
 		bench_rate_row(&b, size, messages * (double)size / slowest / 1e6,
 			       messages / slowest, iters);
 	}
-	bench_finish(&b);
+	int status = bench_finish(&b);
 	free(st);
 	free(req);
 	free(buf);
 	MPI_Finalize();
-	return 0;
+	return status;
 }
