@@ -341,6 +341,7 @@ static void start_ranks(struct agent *a)
 	}
 	if (stdin_pipe[0] >= 0)
 		close(stdin_pipe[0]);
+	cmpi_msg_started_write(ctl_out(a)); /* for the launcher's --report-timing */
 	cmpi_debug("started %u ranks", job->nranks);
 }
 

@@ -362,11 +362,22 @@ int cmpi_msg_client_read(const uint8_t *data, size_t len, struct cmpi_msg_client
 	return 0;
 }
 
-int cmpi_msg_bye_write(struct evbuffer *out)
+/* BYE and STARTED carry nothing but their type. */
+static int empty_frame(struct evbuffer *out, enum cmpi_msg_type type)
 {
 	uint8_t hdr[CMPI_FRAME_HEADER_SIZE];
-	cmpi_frame_header_encode(hdr, CMPI_MSG_BYE, 0);
+	cmpi_frame_header_encode(hdr, type, 0);
 	return evbuffer_add(out, hdr, sizeof hdr);
+}
+
+int cmpi_msg_bye_write(struct evbuffer *out)
+{
+	return empty_frame(out, CMPI_MSG_BYE);
+}
+
+int cmpi_msg_started_write(struct evbuffer *out)
+{
+	return empty_frame(out, CMPI_MSG_STARTED);
 }
 
 enum cmpi_frame_status cmpi_frame_peek(struct evbuffer *in, struct cmpi_frame_header *hdr,

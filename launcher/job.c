@@ -23,6 +23,7 @@
 #include "plan.h"
 #include "pull.h"
 #include "runtime.h"
+#include "timing.h"
 #include "wireup.h"
 
 /* Stdin bytes sent to rank 0's agent and not yet acknowledged, at most. */
@@ -52,6 +53,7 @@ struct job {
 	uint32_t *node_nranks; /* [nagents] */
 	char **rank_env;       /* KEY=VALUE for every rank, on top of the agents' environment */
 	struct wireup *wireup;
+	struct timing *timing;
 	bool *rank_exited; /* [rank]: its EXIT came; a second one is a protocol error */
 	long agents_done;
 	bool decided;     /* the exit status is fixed: the first cause wins */
@@ -289,9 +291,29 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 		all = all && job->agents[i].connected;
 	if (all) {
 		cmpi_debug("all %ld agents connected", job->nagents);
+		timing_phase(job->timing, TIMING_AGENTS_CONNECTED);
 		evtimer_del(job->ev_connect);
 	}
 	return 0;
+}
+
+static const char *exit_how_name(unsigned how)
+{
+	switch (how) {
+	case CMPI_EXIT_EXITED:
+		return "exited";
+	case CMPI_EXIT_SIGNALED:
+		return "signaled";
+	case CMPI_EXIT_EXEC_FAILED:
+		return "exec failed";
+	case CMPI_EXIT_CHDIR_FAILED:
+		return "chdir failed";
+	case CMPI_EXIT_SPAWN_FAILED:
+		return "spawn failed";
+	case CMPI_EXIT_WIREUP_FAILED:
+		return "wire-up failed";
+	}
+	return "?";
 }
 
 static void rank_exited(struct job *job, struct agent_slot *slot, const struct cmpi_msg_exit *m)
@@ -303,6 +325,7 @@ static void rank_exited(struct job *job, struct agent_slot *slot, const struct c
 	if (rank == 0)
 		stdin_stop(job);
 	cmpi_debug("rank %ld exited (how %u, code %u)", rank, m->how, m->code);
+	timing_rank_exited(job->timing, rank, exit_how_name(m->how), m->code);
 	switch (m->how) {
 	case CMPI_EXIT_EXITED:
 		if (m->code == 0)
@@ -390,6 +413,13 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 		else
 			output_message(job->output, (const char *)payload, hdr->length);
 		break;
+	case CMPI_MSG_STARTED:
+		if (hdr->length != 0)
+			bad = "bad STARTED message";
+		else
+			timing_ranks_started(job->timing, slot->node, slot->first_rank,
+					     slot->nranks);
+		break;
 	case CMPI_MSG_BYE:
 		cmpi_debug("agent %ld finished", slot->node);
 		control_conn_close(conn); /* the agent exits when it sees us close */
@@ -433,9 +463,23 @@ static void wireup_fail(void *ctx, int code, const char *msg)
 	job_fail(ctx, code, 0, "%s", msg);
 }
 
+static void wireup_rank_in_mpi(void *ctx, long rank)
+{
+	struct job *job = ctx;
+	timing_rank_in_mpi(job->timing, rank);
+}
+
+static void wireup_fence_done(void *ctx)
+{
+	struct job *job = ctx;
+	timing_phase(job->timing, TIMING_FIRST_FENCE);
+}
+
 static const struct wireup_ops wireup_ops = {
 	.agent_output = wireup_agent_output,
 	.fail = wireup_fail,
+	.rank_in_mpi = wireup_rank_in_mpi,
+	.fence_done = wireup_fence_done,
 };
 
 /* ---- runtime, signals, timers ---- */
@@ -644,13 +688,15 @@ static int job_setup(struct job *job)
 	job->agents = calloc((size_t)job->nagents, sizeof *job->agents);
 	job->rank_exited = calloc((size_t)job->nranks, sizeof *job->rank_exited);
 	job->base = event_base_new();
-	if (!job->agents || !job->rank_exited || !job->base || plan_nodes(job) < 0) {
+	if (!job->agents || !job->rank_exited || !job->base || !job->timing ||
+	    plan_nodes(job) < 0) {
 		cmpi_error("cannot set up the job: out of memory");
 		return -1;
 	}
 	job->runtime = job->opt->image ? docker_runtime(job) : local_runtime(job);
 	if (!job->runtime)
 		return -1; /* said why */
+	timing_phase(job->timing, TIMING_SETUP);
 	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
 				    STDERR_FILENO, on_output_backlog, job);
 	job->server = control_server_create(job->base, job->runtime->control_addr, job->token,
@@ -688,6 +734,7 @@ static int job_setup(struct job *job)
 	}
 	job->runtime->ops->start_agents(job->runtime, job->runtime->control_addr,
 					control_server_port(job->server), token_hex, started);
+	timing_phase(job->timing, TIMING_AGENTS_STARTED);
 	for (long i = 0; i < job->nagents; i++) {
 		if (!started[i]) {
 			job->agents[i].connected = true;
@@ -696,6 +743,22 @@ static int job_setup(struct job *job)
 	}
 	free(started);
 	return 0;
+}
+
+static void report_timing(struct job *job)
+{
+	if (!job->timing)
+		return;
+	if (job->opt->report_timing)
+		timing_print(job->timing, stderr);
+	if (job->opt->report_json &&
+	    timing_write_json(job->timing, job->opt->report_json, job->jobid, job->nagents,
+			      job->opt->image, job->exit_code) < 0) {
+		cmpi_error("cannot write --report-json %s: %s", job->opt->report_json,
+			   strerror(errno));
+		if (job->exit_code == 0)
+			job->exit_code = JOB_EXIT_ERROR;
+	}
 }
 
 static void job_teardown(struct job *job)
@@ -713,6 +776,7 @@ static void job_teardown(struct job *job)
 		job->runtime->ops->finish(job->runtime, 3000);
 		job->runtime->ops->destroy(job->runtime);
 	}
+	timing_phase(job->timing, TIMING_CLEANED_UP);
 	/* Nothing of the job runs any more; what is left is output our reader has
 	 * not taken yet. Wait for it, but let a signal end the wait. */
 	signal(SIGINT, SIG_DFL);
@@ -721,9 +785,11 @@ static void job_teardown(struct job *job)
 	if (job->output)
 		output_finish(job->output);
 	output_free(job->output);
+	report_timing(job); /* after the ranks' own output */
 	if (job->base)
 		event_base_free(job->base);
 	wireup_free(job->wireup);
+	timing_free(job->timing);
 	cmpi_strv_free(job->node_names);
 	cmpi_strv_free(job->rank_env);
 	free(job->node_nranks);
@@ -736,6 +802,7 @@ int job_run(const struct cmpi_options *opt)
 {
 	struct job job = {.opt = opt, .nranks = opt->nranks, .nagents = opt->nagents};
 
+	job.timing = timing_create(job.nranks); /* time 0 */
 	signal(SIGPIPE, SIG_IGN); /* a dead agent's socket must not kill the launcher */
 	if (job_setup(&job) < 0)
 		decide(&job, JOB_EXIT_ERROR);

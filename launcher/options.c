@@ -6,7 +6,17 @@
 
 #include "cmpi/util.h"
 
-enum { OPT_AGENTS = 256, OPT_TAG_OUTPUT, OPT_TIMEOUT, OPT_IMAGE, OPT_ENGINE, OPT_PULL, OPT_CLEANUP };
+enum {
+	OPT_AGENTS = 256,
+	OPT_TAG_OUTPUT,
+	OPT_TIMEOUT,
+	OPT_IMAGE,
+	OPT_ENGINE,
+	OPT_PULL,
+	OPT_CLEANUP,
+	OPT_REPORT_TIMING,
+	OPT_REPORT_JSON,
+};
 
 static const struct option long_options[] = {
 	{"np", required_argument, NULL, 'n'},
@@ -17,6 +27,8 @@ static const struct option long_options[] = {
 	{"engine", required_argument, NULL, OPT_ENGINE},
 	{"pull", no_argument, NULL, OPT_PULL},
 	{"cleanup", no_argument, NULL, OPT_CLEANUP},
+	{"report-timing", no_argument, NULL, OPT_REPORT_TIMING},
+	{"report-json", required_argument, NULL, OPT_REPORT_JSON},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -47,6 +59,12 @@ void cmpi_options_help(FILE *out)
 		"                   not have it (without it, a missing image is an error)\n"
 		"      --cleanup    remove the containers of jobs whose cmpirun is gone\n"
 		"                   (killed with SIGKILL, say), then exit\n"
+		"      --report-timing  at the end, print on stderr when each phase was\n"
+		"                   reached: setup, agents started (engine calls) and\n"
+		"                   connected, ranks forked, ranks in MPI_Init, first fence\n"
+		"                   (with 2 or more agents), ranks exited, cleaned up\n"
+		"      --report-json FILE  write those phases and every rank's start, MPI_Init\n"
+		"                   and exit times and its exit status to FILE as JSON\n"
 		"  -v, --verbose    print launch phases with timestamps on stderr\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n"
@@ -112,6 +130,12 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 			break;
 		case OPT_CLEANUP:
 			opt->cleanup = true;
+			break;
+		case OPT_REPORT_TIMING:
+			opt->report_timing = true;
+			break;
+		case OPT_REPORT_JSON:
+			opt->report_json = optarg;
 			break;
 		case 'v':
 			opt->verbose = true;

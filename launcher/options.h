@@ -18,6 +18,8 @@ struct cmpi_options {
 	const char *engine; /* --engine URL; NULL: $DOCKER_HOST or the default socket */
 	bool pull;          /* --pull: pull the image when the engine does not have it */
 	bool cleanup;       /* --cleanup: remove dead jobs' containers, run nothing */
+	bool report_timing;      /* --report-timing: the phases on stderr at the end */
+	const char *report_json; /* --report-json FILE: the phases and every rank's times */
 	char **argv;     /* the program and its arguments, inside the caller's argv */
 };
 

@@ -146,6 +146,51 @@ openmpi:hello | mpich:hello)
 	check_hello 4 "$BIN"
 	check_hello 8 "$BIN"
 	;;
+openmpi:report_timing | mpich:report_timing)
+	# --report-timing and --report-json: every phase reached, in order; every rank's
+	# times and end; a failing rank's status; a file that cannot be written is an error.
+	need_bin hello
+	run_job 4 --report-timing --report-json "$WORK/timing.json" "$BIN"
+	expect_rc 0
+	for phase in "setup" "agents started" "agents connected" "ranks forked" "ranks in MPI_Init" \
+		"first fence via launcher" "ranks exited" "cleaned up"; do
+		figure='[0-9]+\.[0-9]  \(\+[0-9]+\.[0-9]\)'
+		# A lone agent holds PMIx fences itself: the launcher may see none.
+		[ "$AGENTS" = 1 ] && [ "$phase" = "first fence via launcher" ] && figure="($figure|-)"
+		grep -qE "^cmpirun:   $phase.* $figure$" "$APPERR" || fail "no timing line for '$phase'"
+	done
+	python3 - "$WORK/timing.json" "$AGENTS" <<'PY' || fail "the --report-json file is wrong"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+agents = int(sys.argv[2])
+order = ["setup", "agents_started", "agents_connected", "ranks_started", "ranks_in_mpi",
+         "first_fence", "ranks_exited", "cleaned_up"]
+ph = doc["phases"]
+assert list(ph) == order, ph
+# A lone agent holds PMIx fences itself: the launcher may see none.
+times = [ph[p] for p in order if not (p == "first_fence" and agents == 1 and ph[p] is None)]
+assert None not in times and times == sorted(times), ph
+assert doc["ranks"] == 4 and doc["agents"] == agents and doc["exit_status"] == 0
+ranks = doc["per_rank"]
+assert [r["rank"] for r in ranks] == [0, 1, 2, 3]
+for r in ranks:
+    assert r["how"] == "exited" and r["code"] == 0, r
+    assert r["started_ms"] <= r["mpi_init_ms"] <= r["exited_ms"] <= ph["ranks_exited"], r
+    assert r["node"] == r["rank"] * agents // 4, r
+PY
+	run_job 4 --report-json "$WORK/fail.json" sh -c 'exit $((CMPI_RANK == 0 ? 3 : 0))'
+	expect_rc 3
+	python3 - "$WORK/fail.json" <<'PY' || fail "the --report-json file of a failed job is wrong"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["exit_status"] == 3, doc
+r0 = doc["per_rank"][0]
+assert r0["how"] == "exited" and r0["code"] == 3, r0
+PY
+	run_job 4 --report-json "$WORK/no-such-dir/t.json" true
+	expect_rc 1
+	expect_apperr "cannot write --report-json $WORK/no-such-dir/t.json"
+	;;
 openmpi:hello8 | mpich:hello8)
 	# 8 ranks only: with --agents 8, one rank per agent (the seeds' layout in containers).
 	need_bin hello

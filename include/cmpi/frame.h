@@ -29,6 +29,7 @@ enum cmpi_msg_type {
 	CMPI_MSG_DMODEX_RESP, /* both ways: the data, or the error */
 	CMPI_MSG_ABORT,     /* agent -> launcher: a rank asked to end the job (MPI_Abort) */
 	CMPI_MSG_CLIENT,    /* agent -> launcher: a rank's MPI library connected or finalized */
+	CMPI_MSG_STARTED,   /* agent -> launcher: every rank is forked (or its EXIT said why not) */
 	CMPI_MSG_TYPE_END
 };
 

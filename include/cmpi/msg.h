@@ -134,6 +134,7 @@ int cmpi_msg_log_write(struct evbuffer *out, const char *line, size_t len);
 int cmpi_msg_exit_write(struct evbuffer *out, const struct cmpi_msg_exit *m);
 int cmpi_msg_kill_write(struct evbuffer *out, const struct cmpi_msg_kill *m);
 int cmpi_msg_bye_write(struct evbuffer *out);
+int cmpi_msg_started_write(struct evbuffer *out);
 int cmpi_msg_stdin_ack_write(struct evbuffer *out, const struct cmpi_msg_stdin_ack *m);
 /* type is CMPI_MSG_FENCE_IN (status not sent) or CMPI_MSG_FENCE_OUT. */
 int cmpi_msg_fence_write(struct evbuffer *out, enum cmpi_msg_type type,
