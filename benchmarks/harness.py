@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""harness.py - one command for the benchmark sets, with the compared tools in alternation.
+
+    benchmarks/harness.py [--rounds N] [--out DIR] [--quick] [--no-containers] SET...
+
+SET is one or more of:
+  launch  MPI hello world to completion (every rank's line checked) over rank counts
+          (1..64, oversubscribed): cmpirun with 1 agent and with min(ranks, 8) agents and
+          mpirun (Open MPI); cmpirun and hydra's mpiexec (MPICH); in containers, cmpirun
+          --image with 1 and min(ranks, 8) containers and the seeds' ssh cluster (cold:
+          up, mpirun, down) with as many containers. cmpirun's own phases come from
+          --report-json.
+  fence   PMIx fences with data (build/bin/pmix_fence, median of 11 fences a run) over
+          1..64 agents on 64 ranks and 1..256 agents on 256 ranks, payloads 1 B to 64 KiB
+          per rank (64 KiB only on 64 ranks), against Open MPI's mpirun.
+  pt2pt   latency and bandwidth against message size (benchmarks/mpi latency and bw), each
+          MPI under cmpirun and under its own launcher.
+
+Each round runs every case of a set once, in the same order, so that noise on this shared
+machine hits them alike; ROUNDS (default 5) rounds. A failed or wrong run stops the set
+with a message: a figure is never made up. For each set, DIR/SET.json holds every sample
+with min/median/max and the exact commands, and a markdown table of medians is printed.
+benchmarks/plot.py DIR draws the charts. --quick: tiny sizes and counts (ctest uses it).
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+IMAGE = "cmpi-test/bookworm-mpi:1"
+OMPI_ROOT = ["--allow-run-as-root", "--oversubscribe"]
+
+
+class Failure(Exception):
+    pass
+
+
+def run(cmd, timeout, cwd=None):
+    """Runs cmd; returns (wall ms, stdout). A non-zero exit or a timeout is a Failure."""
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired:
+        raise Failure(f"took over {timeout} s: {shlex.join(cmd)}")
+    ms = (time.monotonic() - t0) * 1e3
+    if p.returncode != 0:
+        tail = "\n".join((p.stdout + p.stderr).splitlines()[-8:])
+        raise Failure(f"exit status {p.returncode}: {shlex.join(cmd)}\n{tail}")
+    return ms, p.stdout
+
+
+class Case:
+    """One thing measured: a tool at one x (ranks, agents, ...), sampled once per round.
+    measure() returns {key: figure}, a figure per key (one key for a wall time, one per
+    message size for a table)."""
+
+    def __init__(self, tool, x, cmd, measure, **extra):
+        self.tool, self.x, self.cmd, self.measure, self.extra = tool, x, cmd, measure, extra
+        self.samples = {}  # key -> [figures]
+        self.phases = {}   # launch: cmpirun phase -> [ms]
+
+    def record(self, figures):
+        for key, v in figures.items():
+            self.samples.setdefault(key, []).append(v)
+
+
+def summary(values):
+    return {"min": min(values), "median": statistics.median(values), "max": max(values),
+            "samples": values}
+
+
+# ---- launch ----
+
+def hello_checked(n):
+    """The output must hold one hello line from each of n ranks."""
+    def check(out):
+        ranks = sorted(int(m) for m in re.findall(r"^hello from rank (\d+) of %d " % n, out, re.M))
+        if ranks != list(range(n)):
+            raise Failure(f"expected a hello from each of {n} ranks, got {len(ranks)}")
+    return check
+
+
+def launch_cases(args, build, work):
+    cmpirun = os.path.join(build, "bin", "cmpirun")
+    hello = {m: os.path.join(build, "test-mpi", f"hello.{m}") for m in ("openmpi", "mpich")}
+    cluster = ["bash", os.path.join(HERE, "ssh-cluster.sh")]
+    cases = []
+    for n in args.ranks:
+        k = min(n, 8)
+
+        def timed(cmd, report=None, n=n):
+            check = hello_checked(n)
+
+            def measure(case):
+                ms, out = run(cmd, args.timeout, cwd=build)
+                check(out)
+                if report:
+                    with open(report) as f:
+                        for phase, t in json.load(f)["phases"].items():
+                            if t is not None:
+                                case.phases.setdefault(phase, []).append(t)
+                return {"wall_ms": ms}
+            return measure
+
+        def cmpi(tool, extra, mpi):
+            report = os.path.join(work, f"report-{len(cases)}.json")
+            cmd = [cmpirun, "-n", str(n), "--report-json", report] + extra + [hello[mpi]]
+            cases.append(Case(tool, n, cmd, timed(cmd, report)))
+
+        def other(tool, cmd):
+            cases.append(Case(tool, n, cmd, timed(cmd)))
+
+        cmpi("cmpirun (Open MPI)", [], "openmpi")
+        if k > 1:
+            cmpi(f"cmpirun --agents {k} (Open MPI)", ["--agents", str(k)], "openmpi")
+        other("mpirun (Open MPI)", ["mpirun.openmpi"] + OMPI_ROOT + ["-n", str(n), hello["openmpi"]])
+        cmpi("cmpirun (MPICH)", [], "mpich")
+        other("mpiexec.hydra (MPICH)", ["mpiexec.hydra", "-n", str(n), hello["mpich"]])
+        if args.containers:
+            cmpi("cmpirun --image, 1 container", ["--image", IMAGE], "openmpi")
+            other("ssh cluster cold, 1 container",
+                  cluster + ["cold", work + "/ssh", "1", str(n), hello["openmpi"]])
+            if k > 1:
+                cmpi(f"cmpirun --image, {k} containers", ["--image", IMAGE, "--agents", str(k)],
+                     "openmpi")
+                other(f"ssh cluster cold, {k} containers",
+                      cluster + ["cold", work + "/ssh", str(k), str(n), hello["openmpi"]])
+    return cases
+
+
+# ---- fence ----
+
+def fence_cases(args, build, work):
+    cmpirun = os.path.join(build, "bin", "cmpirun")
+    fence = os.path.join(build, "bin", "pmix_fence")
+    cases = []
+    for n, agents, payloads in args.fence_configs:
+        for size in payloads:
+            tools = [(f"cmpirun, {a} agents", a, [cmpirun, "-n", str(n), "--agents", str(a)])
+                     for a in agents if a <= n]
+            tools.append(("mpirun (Open MPI)", 0, ["mpirun.openmpi"] + OMPI_ROOT + ["-n", str(n)]))
+            for tool, a, launcher in tools:
+                cmd = launcher + [fence, "-s", str(size), "-r", "11", "-t"]
+
+                def measure(case, cmd=cmd):
+                    _, out = run(cmd, args.timeout, cwd=build)
+                    m = re.search(r"^pmix_fence ok: .* median_fence_us ([0-9.]+)$", out, re.M)
+                    if not m:
+                        raise Failure(f"no figure from {shlex.join(cmd)}")
+                    return {"fence_us": float(m.group(1))}
+                cases.append(Case(tool, a, cmd, measure, ranks=n, payload=size))
+    return cases
+
+
+# ---- pt2pt ----
+
+ROW = re.compile(r"^(\d+)\s+([0-9.]+)$")
+
+
+def table(out, cmd):
+    rows = {}
+    for line in out.splitlines():
+        m = ROW.match(line)
+        if m:
+            rows[int(m.group(1))] = float(m.group(2))
+    if not rows:
+        raise Failure(f"no table rows from {shlex.join(cmd)}")
+    return rows
+
+
+def pt2pt_cases(args, build, work):
+    cmpirun = os.path.join(build, "bin", "cmpirun")
+    launchers = {"openmpi": ("mpirun", ["mpirun.openmpi"] + OMPI_ROOT + ["-n", "2"]),
+                 "mpich": ("mpiexec.hydra", ["mpiexec.hydra", "-n", "2"])}
+    cases = []
+    for bench in ("latency", "bw"):
+        for mpi, label in (("openmpi", "Open MPI"), ("mpich", "MPICH")):
+            prog = [os.path.join(build, "benchmarks", f"{bench}.{mpi}"), "-m", args.max_size] + args.iters
+            own, own_cmd = launchers[mpi]
+            for tool, launcher in ((f"cmpirun ({label})", [cmpirun, "-n", "2"]),
+                                   (f"{own} ({label})", own_cmd)):
+                cmd = launcher + prog
+
+                def measure(case, cmd=cmd):
+                    _, out = run(cmd, args.timeout, cwd=build)
+                    return table(out, cmd)
+                cases.append(Case(tool, bench, cmd, measure, benchmark=bench, mpi=mpi))
+    return cases
+
+
+SETS = {"launch": launch_cases, "fence": fence_cases, "pt2pt": pt2pt_cases}
+
+
+def run_set(name, args, build):
+    with tempfile.TemporaryDirectory(prefix=f"cmpi-harness-{name}.") as work:
+        ssh = name == "launch" and args.containers
+        if ssh:
+            run(["bash", os.path.join(HERE, "ssh-cluster.sh"), "setup", work + "/ssh", build], 900)
+        try:
+            cases = SETS[name](args, build, work)
+            for r in range(args.rounds):
+                print(f"harness: {name}: round {r + 1} of {args.rounds}, {len(cases)} cases",
+                      file=sys.stderr, flush=True)
+                for case in cases:
+                    case.record(case.measure(case))
+        finally:
+            if ssh:
+                subprocess.run(["bash", os.path.join(HERE, "ssh-cluster.sh"), "teardown",
+                                work + "/ssh"], check=False)
+    doc = {
+        "set": name,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "kernel": os.uname().release,
+        "rounds": args.rounds,
+        "results": [],
+    }
+    for c in cases:
+        entry = {"tool": c.tool, "x": c.x, "command": shlex.join(c.cmd), **c.extra,
+                 "figures": {str(k): summary(v) for k, v in c.samples.items()}}
+        if c.phases:
+            entry["phases_ms"] = {p: summary(v) for p, v in c.phases.items()}
+        doc["results"].append(entry)
+    path = os.path.join(args.out, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+    print_table(doc)
+    print(f"(all samples: {path})\n")
+
+
+def print_table(doc):
+    print(f"# {doc['set']}: medians of {doc['rounds']} rounds, {doc['date']}, {doc['cpus']} CPUs")
+    if doc["set"] == "launch":
+        print("| ranks | tool | wall ms | cmpirun phases: agents connected / ranks in MPI_Init / exited / cleaned up (ms) |")
+        print("|---|---|---|---|")
+        for r in doc["results"]:
+            ph = r.get("phases_ms", {})
+            steps = " / ".join(f"{ph[p]['median']:.0f}" if p in ph else "-" for p in
+                               ("agents_connected", "ranks_in_mpi", "ranks_exited", "cleaned_up"))
+            print(f"| {r['x']} | {r['tool']} | {r['figures']['wall_ms']['median']:.0f} | "
+                  f"{steps if ph else ''} |")
+    elif doc["set"] == "fence":
+        print("| ranks | payload (B) | tool | median fence (us) |")
+        print("|---|---|---|---|")
+        for r in doc["results"]:
+            print(f"| {r['ranks']} | {r['payload']} | {r['tool']} | "
+                  f"{r['figures']['fence_us']['median']:.1f} |")
+    else:
+        for bench in ("latency", "bw"):
+            rows = [r for r in doc["results"] if r["benchmark"] == bench]
+            if not rows:
+                continue
+            sizes = sorted({int(s) for r in rows for s in r["figures"]})
+            print(f"| {bench}: size | " + " | ".join(r["tool"] for r in rows) + " |")
+            print("|---" * (len(rows) + 1) + "|")
+            for s in sizes:
+                cells = [f"{r['figures'][str(s)]['median']:.2f}" if str(s) in r["figures"] else "-"
+                         for r in rows]
+                print(f"| {s} | " + " | ".join(cells) + " |")
+
+
+def main():
+    p = argparse.ArgumentParser(description="Run benchmark sets in alternation; write JSON.")
+    p.add_argument("sets", nargs="+", choices=sorted(SETS))
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--out", default=None, help="directory for SET.json (default: BUILD/bench-results)")
+    p.add_argument("--build", default=os.environ.get("BUILD", os.path.join(HERE, "..", "build")))
+    p.add_argument("--quick", action="store_true", help="tiny counts and sizes (for tests)")
+    p.add_argument("--no-containers", dest="containers", action="store_false")
+    p.add_argument("--ranks", default=None, help="launch: rank counts, comma-separated")
+    p.add_argument("--timeout", type=int, default=600, help="seconds a run may take")
+    args = p.parse_args()
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    build = os.path.abspath(args.build)
+    args.out = os.path.abspath(args.out or os.path.join(build, "bench-results"))
+    os.makedirs(args.out, exist_ok=True)
+    if args.quick:
+        args.ranks = [int(x) for x in (args.ranks or "1,2").split(",")]
+        args.fence_configs = [(4, [1, 2], [1, 1024])]
+        args.max_size, args.iters = "1024", ["-i", "50", "-x", "5"]
+    else:
+        args.ranks = [int(x) for x in (args.ranks or "1,2,4,8,16,32,64").split(",")]
+        args.fence_configs = [(64, [1, 2, 4, 8, 16, 32, 64], [1, 1024, 65536]),
+                              (256, [1, 4, 16, 64, 256], [1, 1024])]
+        args.max_size, args.iters = "1048576", []
+    if args.containers and "launch" in args.sets:
+        if subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True).returncode:
+            sys.exit(f"harness: no image {IMAGE} (scripts/test-images.sh), or give --no-containers")
+    try:
+        for name in args.sets:
+            run_set(name, args, build)
+    except Failure as e:
+        sys.exit(f"harness: {e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""plot.py DIR - PNG charts from what harness.py wrote in DIR, drawn by gnuplot (Debian's
+gnuplot-nox): the medians, with min..max bars where a chart has room for them.
+
+    launch.json -> launch.png         launch time against ranks, per tool
+                   launch-phases.png  cmpirun's own phases against ranks (1 agent, bare)
+    fence.json  -> fence-N.png        fence time against agents, per payload, N ranks
+    pt2pt.json  -> latency.png, bandwidth.png   against message size, per MPI and launcher
+
+Prints the path of each chart it wrote. Exits 1 when gnuplot fails or DIR has no results.
+"""
+import json
+import os
+import subprocess
+import sys
+
+
+def quote(s):
+    return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
+def gnuplot(script, data_blocks, out):
+    """Runs gnuplot with the inline data blocks ($d0, $d1, ...) and the script."""
+    text = ['set terminal pngcairo size 1000,600 font "sans,10"', f"set output {quote(out)}",
+            "set grid", "set key outside right top"]
+    for i, rows in enumerate(data_blocks):
+        text.append(f"$d{i} << EOD")
+        text += [" ".join(str(v) for v in row) for row in rows]
+        text.append("EOD")
+    text += script
+    p = subprocess.run(["gnuplot"], input="\n".join(text) + "\n", text=True, capture_output=True)
+    if p.returncode != 0 or not os.path.getsize(out):
+        sys.exit(f"plot.py: gnuplot failed for {out}:\n{p.stderr}")
+    print(out)
+
+
+def lines(title, xlabel, ylabel, series, out, logx=True, logy=False, bars=True):
+    """series: [(name, [(x, median, min, max)])] -> one line (with min..max bars) each."""
+    script = [f"set title {quote(title)}", f"set xlabel {quote(xlabel)}",
+              f"set ylabel {quote(ylabel)}"]
+    if logx:
+        script.append("set logscale x 2")
+    if logy:
+        script.append("set logscale y 10")
+    plots = []
+    for i, (name, _) in enumerate(series):
+        style = "yerrorlines" if bars else "linespoints"
+        cols = "1:2:3:4" if bars else "1:2"
+        # The tools we compare with in dashes, ours solid.
+        dash = "dashtype 2" if not name.startswith("cmpirun") else "dashtype 1"
+        plots.append(f"$d{i} using {cols} with {style} {dash} title {quote(name)}")
+    script.append("plot " + ", ".join(plots))
+    gnuplot(script, [pts for _, pts in series], out)
+
+
+def point(fig):
+    return fig["median"], fig["min"], fig["max"]
+
+
+def plot_launch(doc, outdir):
+    by_tool = {}
+    for r in doc["results"]:
+        # "cmpirun --agents 8" and "--agents 2" are one line: min(ranks, 8) agents.
+        tool = r["tool"]
+        for k in ("2", "4", "8"):
+            tool = tool.replace(f"--agents {k} ", "--agents min(n,8) ")
+            tool = tool.replace(f", {k} containers", ", min(n,8) containers")
+        by_tool.setdefault(tool, []).append((r["x"], *point(r["figures"]["wall_ms"])))
+    lines(f"MPI hello world to completion ({doc['cpus']} CPUs, oversubscribed above that; "
+          f"medians of {doc['rounds']})", "ranks", "wall time (ms)",
+          sorted(by_tool.items()), os.path.join(outdir, "launch.png"), logy=True)
+    phases = ["setup", "agents_started", "agents_connected", "ranks_started", "ranks_in_mpi",
+              "first_fence", "ranks_exited", "cleaned_up"]
+    series = []
+    for tool in ("cmpirun (Open MPI)", "cmpirun --image, 1 container"):
+        rows = [r for r in doc["results"] if r["tool"] == tool and "phases_ms" in r]
+        for ph in phases:
+            pts = [(r["x"], *point(r["phases_ms"][ph])) for r in rows if ph in r["phases_ms"]]
+            if pts:
+                series.append((f"{tool}: {ph.replace('_', ' ')}", pts))
+    if series:
+        lines("cmpirun's phases (ms since it began the job), Open MPI hello", "ranks",
+              "ms since start", series, os.path.join(outdir, "launch-phases.png"), bars=False)
+
+
+def plot_fence(doc, outdir):
+    for n in sorted({r["ranks"] for r in doc["results"]}):
+        series = []
+        rows = [r for r in doc["results"] if r["ranks"] == n]
+        for size in sorted({r["payload"] for r in rows}):
+            mine = [(r["x"], *point(r["figures"]["fence_us"])) for r in rows
+                    if r["payload"] == size and r["x"] > 0]
+            theirs = [r for r in rows if r["payload"] == size and r["x"] == 0]
+            series.append((f"cmpirun, {size} B per rank", sorted(mine)))
+            if theirs:  # mpirun has no agent count: a flat line across the chart
+                m = point(theirs[0]["figures"]["fence_us"])
+                series.append((f"mpirun (Open MPI), {size} B per rank",
+                               [(mine[0][0], *m), (mine[-1][0], *m)]))
+        lines(f"PMIx fence with collect, {n} ranks (median of 11 fences a run, medians of "
+              f"{doc['rounds']} runs)", "agents", "fence (us)", series,
+              os.path.join(outdir, f"fence-{n}.png"), logy=True)
+
+
+def plot_pt2pt(doc, outdir):
+    for bench, ylabel, name, logy in (("latency", "latency (us)", "latency.png", True),
+                                      ("bw", "bandwidth (MB/s, 10^6)", "bandwidth.png", True)):
+        series = []
+        for r in doc["results"]:
+            if r["benchmark"] != bench:
+                continue
+            pts = sorted((int(s), *point(f)) for s, f in r["figures"].items())
+            # log scale: size 0 cannot be drawn
+            series.append((r["tool"], [p for p in pts if p[0] > 0]))
+        if series:
+            lines(f"MPI {bench} between 2 ranks on one host (medians of {doc['rounds']})",
+                  "message size (bytes)", ylabel, series, os.path.join(outdir, name), logy=logy)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: plot.py DIR (where harness.py wrote its JSON)")
+    outdir = sys.argv[1]
+    done = 0
+    for name, draw in (("launch", plot_launch), ("fence", plot_fence), ("pt2pt", plot_pt2pt)):
+        path = os.path.join(outdir, f"{name}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                draw(json.load(f), outdir)
+            done += 1
+    if not done:
+        sys.exit(f"plot.py: no launch.json, fence.json or pt2pt.json in {outdir}")
+
+
+if __name__ == "__main__":
+    main()
