@@ -32,7 +32,7 @@ struct control_server {
 	const struct control_ops *ops;
 	void *ctx;
 	struct control_conn *conns;
-	int npending;
+	int npending, max_pending;
 	int port;
 	bool reads_paused;
 };
@@ -170,7 +170,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)sa;
 	(void)salen;
 
-	if (srv->npending >= CONTROL_MAX_PENDING) {
+	if (srv->npending >= srv->max_pending) {
 		cmpi_debug("refused a control connection: too many pending");
 		evutil_closesocket(fd);
 		return;
@@ -205,7 +205,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 }
 
 struct control_server *control_server_create(struct event_base *base, const char *addr,
-					     const uint8_t token[CMPI_TOKEN_SIZE],
+					     long nagents, const uint8_t token[CMPI_TOKEN_SIZE],
 					     const struct control_ops *ops, void *ctx)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = 0};
@@ -217,12 +217,16 @@ struct control_server *control_server_create(struct event_base *base, const char
 	memcpy(srv->token, token, CMPI_TOKEN_SIZE);
 	srv->ops = ops;
 	srv->ctx = ctx;
+	srv->max_pending = CONTROL_MAX_PENDING + (int)nagents;
 	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
 		errno = EINVAL;
 		goto error;
 	}
+	/* Every agent may connect before the event loop accepts the first: a
+	 * backlog of 128 refused some of 256 local agents. The kernel caps it at
+	 * net.core.somaxconn. */
 	srv->listener = evconnlistener_new_bind(
-		base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+		base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, SOMAXCONN,
 		(struct sockaddr *)&sin, sizeof sin);
 	if (!srv->listener)
 		goto error;

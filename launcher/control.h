@@ -16,7 +16,8 @@ struct control_conn;
 /* A connection that has not sent a HELLO with the right token within this
  * time is closed. */
 #define CONTROL_HANDSHAKE_TIMEOUT_S 5
-/* Connections still in the handshake beyond this count are refused outright. */
+/* Connections still in the handshake beyond this many more than the job's
+ * agents are refused outright: every agent may connect at once. */
 #define CONTROL_MAX_PENDING 64
 
 struct control_ops {
@@ -31,9 +32,10 @@ struct control_ops {
 };
 
 /* Listens on addr (IPv4 dotted, "127.0.0.1" unless agents run on another
- * host) with an ephemeral port. NULL on failure (errno set). */
+ * host) with an ephemeral port, for a job of nagents agents. NULL on failure
+ * (errno set). */
 struct control_server *control_server_create(struct event_base *base, const char *addr,
-					     const uint8_t token[CMPI_TOKEN_SIZE],
+					     long nagents, const uint8_t token[CMPI_TOKEN_SIZE],
 					     const struct control_ops *ops, void *ctx);
 void control_server_free(struct control_server *srv);
 int control_server_port(const struct control_server *srv);

@@ -699,8 +699,8 @@ static int job_setup(struct job *job)
 	timing_phase(job->timing, TIMING_SETUP);
 	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
 				    STDERR_FILENO, on_output_backlog, job);
-	job->server = control_server_create(job->base, job->runtime->control_addr, job->token,
-					    &control_ops, job);
+	job->server = control_server_create(job->base, job->runtime->control_addr, job->nagents,
+					    job->token, &control_ops, job);
 	if (!job->output || !job->server) {
 		cmpi_error("cannot set up the job: %s", strerror(errno));
 		return -1;

@@ -97,6 +97,15 @@ case_four_ranks_two_agents() {
 	check_no_leftovers
 }
 
+# Every agent connects at once, before the launcher accepts the first: none may be
+# refused (a backlog of 128 and a cap of 64 handshakes did refuse some of 256).
+case_many_agents() {
+	run_job -n 300 --agents 300 sh -c 'echo "$CMPI_RANK"'
+	expect_rc 0
+	[ "$(sort -n "$OUT" | tr '\n' ' ')" = "$(seq -s ' ' 0 299) " ] || fail "not every rank ran once"
+	check_no_leftovers
+}
+
 case_env_vars() {
 	mkdir "$WORK/dir" && cd "$WORK/dir" || fail "cd"
 	FROM_LAUNCHER=yes run_job -n 5 --agents 2 sh -c \
