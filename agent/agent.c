@@ -305,11 +305,14 @@ static void start_ranks(struct agent *a)
 		a->stdin_ev = event_new(a->base, a->stdin_fd, EV_WRITE | EV_PERSIST,
 					on_stdin_writable, a);
 	}
+	struct rank_gate gate;
+	if (rank_gate_open(&gate) < 0)
+		cmpi_debug("no start gate (%s): each rank execs at once", strerror(errno));
 	for (uint32_t i = 0; i < job->nranks; i++) {
 		struct rank_proc *r = &a->ranks[i];
 		int how, err, pmi_fd;
 		r->rank = job->first_rank + i;
-		r->out_fd = r->err_fd = -1;
+		r->out_fd = r->err_fd = r->report_fd = -1;
 		char **wire_env = agent_wireup_rank_env(a->wireup, r->rank, &pmi_fd);
 		if (!wire_env) {
 			agent_wireup_rank_spawned(a->wireup, r->rank, 0);
@@ -324,20 +327,29 @@ static void start_ranks(struct agent *a)
 			continue;
 		}
 		int in_fd = r->rank == 0 ? stdin_pipe[0] : -1;
-		int spawned = rank_spawn(r, job, envp, in_fd, pmi_fd, &how, &err);
-		agent_wireup_rank_spawned(a->wireup, r->rank, spawned < 0 ? 0 : r->pid);
-		if (spawned < 0) {
+		if (rank_fork(r, job, envp, in_fd, pmi_fd, &gate, &how, &err) < 0) {
+			agent_wireup_rank_spawned(a->wireup, r->rank, 0);
 			send_exit(a, r->rank, 0, how, err);
-		} else {
-			r->owner = a;
-			r->out_ev = event_new(a->base, r->out_fd, EV_READ | EV_PERSIST,
-					      on_rank_output, r);
-			r->err_ev = event_new(a->base, r->err_fd, EV_READ | EV_PERSIST,
-					      on_rank_output, r);
-			event_add(r->out_ev, NULL);
-			event_add(r->err_ev, NULL);
 		}
 		cmpi_strv_free(envp);
+	}
+	rank_gate_release(&gate);
+	for (uint32_t i = 0; i < job->nranks; i++) {
+		struct rank_proc *r = &a->ranks[i];
+		int how, err;
+		if (r->report_fd < 0)
+			continue; /* not forked: its EXIT said why */
+		if (rank_exec_result(r, &how, &err) < 0) {
+			agent_wireup_rank_spawned(a->wireup, r->rank, 0);
+			send_exit(a, r->rank, 0, how, err);
+			continue;
+		}
+		agent_wireup_rank_spawned(a->wireup, r->rank, r->pid);
+		r->owner = a;
+		r->out_ev = event_new(a->base, r->out_fd, EV_READ | EV_PERSIST, on_rank_output, r);
+		r->err_ev = event_new(a->base, r->err_fd, EV_READ | EV_PERSIST, on_rank_output, r);
+		event_add(r->out_ev, NULL);
+		event_add(r->err_ev, NULL);
 	}
 	if (stdin_pipe[0] >= 0)
 		close(stdin_pipe[0]);

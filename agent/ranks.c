@@ -81,12 +81,36 @@ static void child_fail(int fd, int how)
 	_exit(127);
 }
 
+int rank_gate_open(struct rank_gate *g)
+{
+	int fds[2];
+	g->rd = g->wr = -1;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	g->rd = fds[0];
+	g->wr = fds[1];
+	return 0;
+}
+
+void rank_gate_release(struct rank_gate *g)
+{
+	if (g->wr >= 0)
+		close(g->wr); /* the children read EOF: go */
+	if (g->rd >= 0)
+		close(g->rd);
+	g->rd = g->wr = -1;
+}
+
 /* In the child between fork and exec. */
 static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent, int stdin_fd,
-		       int keep_fd, int out_fd, int err_fd, int report_fd)
+		       int keep_fd, int out_fd, int err_fd, int report_fd,
+		       const struct rank_gate *gate)
 {
 	extern char **environ;
+	char c;
 
+	if (gate->wr >= 0)
+		close(gate->wr); /* or no child would ever see the gate open */
 	setpgid(0, 0);
 	/* If the agent dies, even by SIGKILL, the rank goes with it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -101,54 +125,44 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
 	if (job->cwd[0] && chdir(job->cwd) < 0) /* "": where the agent was started */
 		child_fail(report_fd, CMPI_EXIT_CHDIR_FAILED);
+	while (gate->rd >= 0 && read(gate->rd, &c, 1) < 0 && errno == EINTR)
+		; /* EOF: every rank is forked */
 	environ = envp; /* execvp searches the rank's PATH, not the agent's */
 	execvp(job->argv[0], job->argv);
 	child_fail(report_fd, CMPI_EXIT_EXEC_FAILED);
 }
 
-int rank_spawn(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp, int stdin_fd,
-	       int keep_fd, int *how, int *err)
+int rank_fork(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp, int stdin_fd,
+	      int keep_fd, const struct rank_gate *gate, int *how, int *err)
 {
 	int out[2] = {-1, -1}, errp[2] = {-1, -1}, report[2] = {-1, -1};
-	struct spawn_failure f;
 	pid_t agent = getpid();
-	int rc = -1;
 
 	*how = CMPI_EXIT_SPAWN_FAILED;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 	    pipe2(report, O_CLOEXEC) < 0) {
 		*err = errno;
-		goto out;
+		goto fail;
 	}
 	pid_t pid = cmpi_fork();
 	if (pid < 0) {
 		*err = errno;
-		goto out;
+		goto fail;
 	}
 	if (pid == 0)
-		child_exec(job, envp, agent, stdin_fd, keep_fd, out[1], errp[1], report[1]);
+		child_exec(job, envp, agent, stdin_fd, keep_fd, out[1], errp[1], report[1], gate);
 	setpgid(pid, pid); /* also here, so a kill right after fork finds the group */
+	close(out[1]);
+	close(errp[1]);
 	close(report[1]);
-	report[1] = -1;
-	/* EOF means exec succeeded (the pipe is close-on-exec). */
-	ssize_t n;
-	do
-		n = read(report[0], &f, sizeof f);
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof f) {
-		*how = f.how;
-		*err = f.err;
-		waitpid(pid, NULL, 0);
-		goto out;
-	}
 	r->pid = pid;
 	r->out_fd = out[0];
 	r->err_fd = errp[0];
-	out[0] = errp[0] = -1;
+	r->report_fd = report[0];
 	cmpi_set_nonblocking(r->out_fd);
 	cmpi_set_nonblocking(r->err_fd);
-	rc = 0;
-out:
+	return 0;
+fail:
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
 			close(out[i]);
@@ -157,5 +171,27 @@ out:
 		if (report[i] >= 0)
 			close(report[i]);
 	}
-	return rc;
+	return -1;
+}
+
+int rank_exec_result(struct rank_proc *r, int *how, int *err)
+{
+	struct spawn_failure f;
+	ssize_t n;
+	/* EOF means exec succeeded (the pipe is close-on-exec). */
+	do
+		n = read(r->report_fd, &f, sizeof f);
+	while (n < 0 && errno == EINTR);
+	close(r->report_fd);
+	r->report_fd = -1;
+	if (n != (ssize_t)sizeof f)
+		return 0;
+	*how = f.how;
+	*err = f.err;
+	waitpid(r->pid, NULL, 0);
+	r->pid = 0;
+	close(r->out_fd);
+	close(r->err_fd);
+	r->out_fd = r->err_fd = -1;
+	return -1;
 }
