@@ -125,8 +125,9 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
 	if (job->cwd[0] && chdir(job->cwd) < 0) /* "": where the agent was started */
 		child_fail(report_fd, CMPI_EXIT_CHDIR_FAILED);
+	/* At the gate until EOF: every rank is forked. */
 	while (gate->rd >= 0 && read(gate->rd, &c, 1) < 0 && errno == EINTR)
-		; /* EOF: every rank is forked */
+		continue;
 	environ = envp; /* execvp searches the rank's PATH, not the agent's */
 	execvp(job->argv[0], job->argv);
 	child_fail(report_fd, CMPI_EXIT_EXEC_FAILED);

@@ -1,4 +1,4 @@
-/* ranks.h - start one rank: its environment, pipes, process group and exec. */
+/* ranks.h - start ranks: their environment, pipes, process group, the start gate and exec. */
 #ifndef CMPI_RANKS_H
 #define CMPI_RANKS_H
 
