@@ -33,7 +33,7 @@ for r in pt["results"]:
 PY
 grep -q '^| 2 | cmpirun (Open MPI) | [0-9]* | ' "$work/log" || fail "no launch table"
 python3 "$here/plot.py" "$work" >"$work/plots" 2>&1 || fail "plot.py failed: $(cat "$work/plots")"
-for png in launch launch-phases fence-4 latency bandwidth; do
+for png in launch launch-phases-bare fence-4 latency bandwidth; do
 	[ "$(head -c 4 "$work/$png.png" | od -An -tx1 | tr -d ' ')" = 89504e47 ] || fail "$png.png is not a PNG"
 done
 

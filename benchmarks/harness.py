@@ -291,7 +291,7 @@ def main():
     else:
         args.ranks = [int(x) for x in (args.ranks or "1,2,4,8,16,32,64").split(",")]
         args.fence_configs = [(64, [1, 2, 4, 8, 16, 32, 64], [1, 1024, 65536]),
-                              (256, [1, 4, 16, 64, 256], [1, 1024])]
+                              (256, [1, 16, 64, 256], [1, 1024])]
         args.max_size, args.iters = "1048576", []
     if args.containers and "launch" in args.sets:
         if subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True).returncode:

@@ -3,7 +3,8 @@
 gnuplot-nox): the medians, with min..max bars where a chart has room for them.
 
     launch.json -> launch.png         launch time against ranks, per tool
-                   launch-phases.png  cmpirun's own phases against ranks (1 agent, bare)
+                   launch-phases-bare.png, launch-phases-image.png   cmpirun's own phases
+                                      against ranks, stacked (1 agent, bare / 1 container)
     fence.json  -> fence-N.png        fence time against agents, per payload, N ranks
     pt2pt.json  -> latency.png, bandwidth.png   against message size, per MPI and launcher
 
@@ -69,18 +70,39 @@ def plot_launch(doc, outdir):
     lines(f"MPI hello world to completion ({doc['cpus']} CPUs, oversubscribed above that; "
           f"medians of {doc['rounds']})", "ranks", "wall time (ms)",
           sorted(by_tool.items()), os.path.join(outdir, "launch.png"), logy=True)
-    phases = ["setup", "agents_started", "agents_connected", "ranks_started", "ranks_in_mpi",
-              "first_fence", "ranks_exited", "cleaned_up"]
-    series = []
-    for tool in ("cmpirun (Open MPI)", "cmpirun --image, 1 container"):
-        rows = [r for r in doc["results"] if r["tool"] == tool and "phases_ms" in r]
-        for ph in phases:
-            pts = [(r["x"], *point(r["phases_ms"][ph])) for r in rows if ph in r["phases_ms"]]
-            if pts:
-                series.append((f"{tool}: {ph.replace('_', ' ')}", pts))
-    if series:
-        lines("cmpirun's phases (ms since it began the job), Open MPI hello", "ranks",
-              "ms since start", series, os.path.join(outdir, "launch-phases.png"), bars=False)
+    for tool, name in (("cmpirun (Open MPI)", "launch-phases-bare.png"),
+                       ("cmpirun --image, 1 container", "launch-phases-image.png")):
+        rows = sorted((r for r in doc["results"] if r["tool"] == tool and "phases_ms" in r),
+                      key=lambda r: r["x"])
+        if rows:
+            phases_stacked(tool, rows, os.path.join(outdir, name))
+
+
+PHASES = ["setup", "agents_started", "agents_connected", "ranks_started", "ranks_in_mpi",
+          "first_fence", "ranks_exited", "cleaned_up"]
+
+
+def phases_stacked(tool, rows, out):
+    """One bar per rank count: the time from one phase to the next, stacked."""
+    data, names = [], []
+    for r in rows:
+        ph = {p: r["phases_ms"][p]["median"] for p in PHASES if p in r["phases_ms"]}
+        before, steps = 0.0, []
+        for p in PHASES:
+            if p in ph:
+                steps.append(max(ph[p] - before, 0.0))
+                before = ph[p]
+            else:
+                steps.append(0.0)  # not reached (a lone agent's fences, say)
+        data.append([r["x"]] + [f"{v:.2f}" for v in steps])
+    names = [f"to {p.replace('_', ' ')}" for p in PHASES]
+    script = [f"set title {quote('cmpirun phases, Open MPI hello world: ' + tool + ' (medians)')}",
+              "set style data histograms", "set style histogram rowstacked",
+              "set style fill solid 0.8 border -1", "set boxwidth 0.7",
+              "set xlabel 'ranks'", "set ylabel 'ms from the phase before'", "set yrange [0:*]"]
+    plots = [f"$d0 using {i + 2}:xtic(1) title {quote(n)}" for i, n in enumerate(names)]
+    script.append("plot " + ", ".join(plots))
+    gnuplot(script, [data], out)
 
 
 def plot_fence(doc, outdir):
