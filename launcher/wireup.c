@@ -205,7 +205,8 @@ static int fence_in(struct wireup *w, long node, const struct cmpi_msg_fence *m)
 	}
 	if (++f->arrived == w->participants) {
 		fence_complete(w, f, 0);
-		w->ops->fence_done(w->ctx);
+		if (w->ops->fence_done)
+			w->ops->fence_done(w->ctx);
 		fence_unlink(w, f);
 	}
 	return 0;
@@ -275,7 +276,8 @@ static int client_state(struct wireup *w, long node, const struct cmpi_msg_clien
 		   m->state == CMPI_CLIENT_PMIX ? "PMIx" : "PMI-1");
 	if (w->state[rank] == RANK_NO_MPI)
 		w->state[rank] = RANK_IN_MPI;
-	w->ops->rank_in_mpi(w->ctx, rank);
+	if (w->ops->rank_in_mpi)
+		w->ops->rank_in_mpi(w->ctx, rank);
 	if (!w->mpi_seen) {
 		w->mpi_seen = true;
 		if (w->exited_without_mpi >= 0)

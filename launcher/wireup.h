@@ -16,8 +16,8 @@ struct wireup_ops {
 	struct evbuffer *(*agent_output)(void *ctx, long node);
 	/* The job must end: code is its exit status, msg one line saying why. */
 	void (*fail)(void *ctx, int code, const char *msg);
-	/* For the timing report: a rank's MPI library connected; an allgather's
-	 * result went out. */
+	/* For the timing report (either may be NULL): a rank's MPI library
+	 * connected; an allgather's result went out. */
 	void (*rank_in_mpi)(void *ctx, long rank);
 	void (*fence_done)(void *ctx);
 };

@@ -25,6 +25,7 @@ struct fake {
 	int fails;
 	int code;
 	char msg[512];
+	int fences_done, ranks_in_mpi; /* what the timing report hears */
 };
 
 static struct evbuffer *agent_output(void *ctx, long node)
@@ -42,7 +43,21 @@ static void job_fail(void *ctx, int code, const char *msg)
 	}
 }
 
-static const struct wireup_ops ops = {.agent_output = agent_output, .fail = job_fail};
+static void fence_done(void *ctx)
+{
+	((struct fake *)ctx)->fences_done++;
+}
+
+static void rank_in_mpi(void *ctx, long rank)
+{
+	(void)rank;
+	((struct fake *)ctx)->ranks_in_mpi++;
+}
+
+static const struct wireup_ops ops = {.agent_output = agent_output,
+				      .fail = job_fail,
+				      .rank_in_mpi = rank_in_mpi,
+				      .fence_done = fence_done};
 
 static struct fake *fake_new(void)
 {
@@ -140,9 +155,11 @@ static void fence_completes_when_every_agent_is_in(void **state)
 	/* A PMI-1 barrier with the same number is another collective. */
 	assert_int_equal(fence_in(w, 1, CMPI_FENCE_PMI1, 0, "x"), 0);
 	assert_int_equal(take(f, 1, buf, &len), 0);
+	assert_int_equal(f->fences_done, 0);
 	assert_int_equal(fence_in(w, 1, CMPI_FENCE_PMIX, 0, "b"), 0);
 	for (int n = 0; n < NODES; n++)
 		expect_fence_out(f, n, CMPI_FENCE_PMIX, 0, 0, 7, "cccc");
+	assert_int_equal(f->fences_done, 1);
 	assert_int_equal(f->fails, 0);
 	wireup_free(w);
 	fake_free(f);
@@ -279,6 +296,7 @@ static void finalized_ranks_may_exit(void **state)
 		wireup_rank_exited(w, r);
 	}
 	assert_int_equal(f->fails, 0);
+	assert_int_equal(f->ranks_in_mpi, 4); /* connections only, not finalizes */
 	/* A rank of another node is a lie. */
 	assert_int_equal(client(w, 1, 0, CMPI_CLIENT_PMIX), -1);
 	wireup_free(w);
