@@ -157,6 +157,10 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 			snprintf(err, errlen, "--cleanup runs no program");
 			return CMPI_OPTIONS_ERROR;
 		}
+		if (opt->report_timing || opt->report_json) {
+			snprintf(err, errlen, "--cleanup runs no job to report on");
+			return CMPI_OPTIONS_ERROR;
+		}
 		return CMPI_OPTIONS_RUN;
 	}
 	if (optind >= argc) {

@@ -56,6 +56,21 @@ static void container_options(void **state)
 	assert_string_equal(err, "--pull needs --image");
 }
 
+static void report_options(void **state)
+{
+	char *argv[] = {"cmpirun", "--report-timing", "--report-json", "t.json", "prog", NULL};
+	char *with_cleanup[] = {"cmpirun", "--cleanup", "--report-json", "t.json", NULL};
+	struct cmpi_options o;
+	char err[256];
+	(void)state;
+	assert_int_equal(parse(ARGC(argv), argv, &o, err), CMPI_OPTIONS_RUN);
+	assert_true(o.report_timing);
+	assert_string_equal(o.report_json, "t.json");
+	assert_string_equal(o.argv[0], "prog");
+	assert_int_equal(parse(ARGC(with_cleanup), with_cleanup, &o, err), CMPI_OPTIONS_ERROR);
+	assert_string_equal(err, "--cleanup runs no job to report on");
+}
+
 static void mpirun_spellings(void **state)
 {
 	char *a1[] = {"cmpirun", "-np", "3", "prog", NULL};
@@ -133,6 +148,7 @@ int main(void)
 		cmocka_unit_test(basic_run),        cmocka_unit_test(mpirun_spellings),
 		cmocka_unit_test(bad_counts),       cmocka_unit_test(usage_errors),
 		cmocka_unit_test(help_and_version), cmocka_unit_test(container_options),
+		cmocka_unit_test(report_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
