@@ -1,10 +1,14 @@
-/* options.c - parse cmpirun's command line (getopt_long_only, so -np works as with mpirun). */
+/* options.c - parse cmpirun's command line: Open MPI mpirun's and MPICH mpiexec's options
+ * with their meanings (getopt_long_only, so -np, -ppn and -genv work), MPMD sections at ':'. */
 #include "options.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmpi/util.h"
+#include "hostfile.h"
 
 enum {
 	OPT_AGENTS = 256,
@@ -16,22 +20,120 @@ enum {
 	OPT_CLEANUP,
 	OPT_REPORT_TIMING,
 	OPT_REPORT_JSON,
+	OPT_GENV,
+	OPT_ENV,
+	OPT_MCA,
+	OPT_MAP_BY,
+	OPT_BIND_TO,
+	OPT_REPORT_BINDINGS,
+	OPT_OVERSUBSCRIBE,
+	OPT_OUTPUT_FILENAME,
+	OPT_WDIR,
+	OPT_ALLOW_ROOT,
+	OPT_DRY_RUN,
+	OPT_NOT_MPIRUN,  /* an mpirun option cmpirun refuses by name */
+	OPT_NOT_MPIEXEC, /* the same for mpiexec's */
 };
 
+/* glibc's getopt_long_only takes "-x" as the short option when 'x' is in the short
+ * optstring, so every single-letter spelling is there; longer single-dash spellings
+ * (-np, -ppn, -genv, -wdir, -hosts) are long options. */
+static const char short_options[] = "+:n:c:N:H:f:x:lvhV";
+
+/* The refused ones take an optional argument so that "--prefix=/x" and "--prefix /x"
+ * both reach the message naming them rather than getopt's own complaint. */
+#define REFUSED(name, who) {name, optional_argument, NULL, who}
+
 static const struct option long_options[] = {
+	/* Ranks and placement */
+	{"n", required_argument, NULL, 'n'},
 	{"np", required_argument, NULL, 'n'},
+	{"npernode", required_argument, NULL, 'N'},
+	{"ppn", required_argument, NULL, 'N'},
+	{"map-by", required_argument, NULL, OPT_MAP_BY},
+	{"bind-to", required_argument, NULL, OPT_BIND_TO},
+	{"report-bindings", no_argument, NULL, OPT_REPORT_BINDINGS},
+	{"oversubscribe", no_argument, NULL, OPT_OVERSUBSCRIBE},
 	{"agents", required_argument, NULL, OPT_AGENTS},
+	/* Hosts */
+	{"host", required_argument, NULL, 'H'},
+	{"hosts", required_argument, NULL, 'H'},
+	{"hostfile", required_argument, NULL, 'f'},
+	{"machinefile", required_argument, NULL, 'f'},
+	/* Environment and files; the two-value ones take their second value by hand */
+	{"genv", required_argument, NULL, OPT_GENV},
+	{"env", required_argument, NULL, OPT_ENV},
+	{"mca", required_argument, NULL, OPT_MCA},
+	{"gmca", required_argument, NULL, OPT_MCA},
+	{"wdir", required_argument, NULL, OPT_WDIR},
+	/* Output */
 	{"tag-output", no_argument, NULL, OPT_TAG_OUTPUT},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"label", no_argument, NULL, 'l'},
+	{"output-filename", required_argument, NULL, OPT_OUTPUT_FILENAME},
+	/* Containers */
 	{"image", required_argument, NULL, OPT_IMAGE},
 	{"engine", required_argument, NULL, OPT_ENGINE},
 	{"pull", no_argument, NULL, OPT_PULL},
 	{"cleanup", no_argument, NULL, OPT_CLEANUP},
+	/* Reports and control */
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"report-timing", no_argument, NULL, OPT_REPORT_TIMING},
 	{"report-json", required_argument, NULL, OPT_REPORT_JSON},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"verbose", no_argument, NULL, 'v'},
+	/* Other */
+	{"allow-run-as-root", no_argument, NULL, OPT_ALLOW_ROOT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
+	/* mpirun's options that would change the job in ways cmpirun does not do */
+	REFUSED("rankfile", OPT_NOT_MPIRUN),
+	REFUSED("rf", OPT_NOT_MPIRUN),
+	REFUSED("prefix", OPT_NOT_MPIRUN),
+	REFUSED("noprefix", OPT_NOT_MPIRUN),
+	REFUSED("launch-agent", OPT_NOT_MPIRUN),
+	REFUSED("app", OPT_NOT_MPIRUN),
+	REFUSED("am", OPT_NOT_MPIRUN),
+	REFUSED("tune", OPT_NOT_MPIRUN),
+	REFUSED("prtemca", OPT_NOT_MPIRUN),
+	REFUSED("pmixmca", OPT_NOT_MPIRUN),
+	REFUSED("display-map", OPT_NOT_MPIRUN),
+	REFUSED("display-devel-map", OPT_NOT_MPIRUN),
+	REFUSED("display-allocation", OPT_NOT_MPIRUN),
+	REFUSED("preload-binary", OPT_NOT_MPIRUN),
+	REFUSED("rank-by", OPT_NOT_MPIRUN),
+	REFUSED("cpus-per-proc", OPT_NOT_MPIRUN),
+	REFUSED("cpus-per-rank", OPT_NOT_MPIRUN),
+	REFUSED("npersocket", OPT_NOT_MPIRUN),
+	REFUSED("bynode", OPT_NOT_MPIRUN),
+	REFUSED("byslot", OPT_NOT_MPIRUN),
+	REFUSED("bycore", OPT_NOT_MPIRUN),
+	REFUSED("bind-to-core", OPT_NOT_MPIRUN),
+	REFUSED("bind-to-socket", OPT_NOT_MPIRUN),
+	REFUSED("report-pid", OPT_NOT_MPIRUN),
+	REFUSED("report-uri", OPT_NOT_MPIRUN),
+	REFUSED("xml", OPT_NOT_MPIRUN),
+	REFUSED("debug", OPT_NOT_MPIRUN),
+	REFUSED("tv", OPT_NOT_MPIRUN),
+	REFUSED("nolocal", OPT_NOT_MPIRUN),
+	REFUSED("enable-recovery", OPT_NOT_MPIRUN),
+	REFUSED("merge-stderr-to-stdout", OPT_NOT_MPIRUN),
+	REFUSED("stdin", OPT_NOT_MPIRUN),
+	/* and mpiexec's (Hydra) */
+	REFUSED("genvall", OPT_NOT_MPIEXEC),
+	REFUSED("genvnone", OPT_NOT_MPIEXEC),
+	REFUSED("genvlist", OPT_NOT_MPIEXEC),
+	REFUSED("envall", OPT_NOT_MPIEXEC),
+	REFUSED("envnone", OPT_NOT_MPIEXEC),
+	REFUSED("envlist", OPT_NOT_MPIEXEC),
+	REFUSED("iface", OPT_NOT_MPIEXEC),
+	REFUSED("launcher", OPT_NOT_MPIEXEC),
+	REFUSED("rmk", OPT_NOT_MPIEXEC),
+	REFUSED("demux", OPT_NOT_MPIEXEC),
+	REFUSED("outfile-pattern", OPT_NOT_MPIEXEC),
+	REFUSED("errfile-pattern", OPT_NOT_MPIEXEC),
+	REFUSED("gdb", OPT_NOT_MPIEXEC),
+	REFUSED("profile", OPT_NOT_MPIEXEC),
+	REFUSED("configfile", OPT_NOT_MPIEXEC),
 	{NULL, 0, NULL, 0},
 };
 
@@ -39,15 +141,49 @@ void cmpi_options_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: cmpirun [options] program [args...]\n"
+		"       cmpirun [options] prog1 [args] : -n N prog2 [args] : ...\n"
 		"\n"
-		"Start the ranks of a parallel program without ssh, hostfiles or keys.\n"
+		"Start the ranks of an MPI program (Open MPI or MPICH) without ssh or keys.\n"
+		"Open MPI mpirun's and MPICH mpiexec's options mean the same here; those\n"
+		"cmpirun does not support are refused by name. Single-dash spellings of the\n"
+		"long options work too (-np, -ppn, -genv, -wdir, -map-by, ...).\n"
 		"\n"
-		"Options:\n"
-		"  -n, -np N        number of ranks (default: one per online CPU)\n"
+		"Ranks and placement:\n"
+		"  -n, -np, -c N    number of ranks (default: the hosts' slots, else one per\n"
+		"                   online CPU); in an MPMD job, of its section's program\n"
+		"  -N, --npernode, -ppn N  ranks per node\n"
+		"      --map-by OBJ[:PE=n]  place ranks by slot, node, core or socket;\n"
+		"                   PE=n gives each rank n cores\n"
+		"      --bind-to OBJ[:overload-allowed]  bind each rank to its core(s) or\n"
+		"                   socket, or none: the default (mpirun binds by default)\n"
+		"      --report-bindings  print each rank's binding on stderr\n"
+		"      --oversubscribe  allow more ranks than slots or cores\n"
 		"      --agents K   start K agents on this host, each owning a block of\n"
-		"                   the ranks and acting as its own node (default 1)\n"
-		"      --tag-output prefix every output line with [rank]\n"
-		"      --timeout S  kill the job after S seconds\n"
+		"                   the ranks and acting as its own node (default 1; not\n"
+		"                   with -H or --hostfile)\n"
+		"\n"
+		"Hosts:\n"
+		"  -H, --host, -hosts LIST  hosts and slots for the plan: NAME or\n"
+		"                   NAME:SLOTS, comma-separated; a repeated name adds slots\n"
+		"  -f, --hostfile, --machinefile FILE  the same from FILE, one host a line:\n"
+		"                   NAME [slots=N] (Open MPI) or NAME[:N] (MPICH); '#' starts\n"
+		"                   a comment\n"
+		"\n"
+		"Environment and files:\n"
+		"  -x VAR[=VALUE]   set VAR for the ranks: to VALUE, or to its value here\n"
+		"  -genv VAR VALUE  set VAR to VALUE for the ranks\n"
+		"  -env VAR VALUE   the same for the ranks of this MPMD section only\n"
+		"      --mca KEY VALUE  set Open MPI's parameter KEY (OMPI_MCA_KEY=VALUE)\n"
+		"  -wdir, --wdir DIR  the ranks' working directory (default: this one); in\n"
+		"                   an MPMD job, per section, else the first section's\n"
+		"\n"
+		"Output:\n"
+		"      --tag-output prefix every output line with [1,RANK]<stdout>: (Open\n"
+		"                   MPI's tags)\n"
+		"  -l, --label      prefix every output line with [RANK] (MPICH's labels)\n"
+		"      --output-filename DIR  write each rank's output to files under DIR\n"
+		"\n"
+		"Containers:\n"
 		"      --image IMG  run the agents and ranks in containers of IMG (one per\n"
 		"                   agent) through the Docker Engine API\n"
 		"      --engine URL the engine: unix:///PATH or tcp://HOST:PORT (default:\n"
@@ -59,15 +195,27 @@ void cmpi_options_help(FILE *out)
 		"                   not have it (without it, a missing image is an error)\n"
 		"      --cleanup    remove the containers of jobs whose cmpirun is gone\n"
 		"                   (killed with SIGKILL, say), then exit\n"
+		"\n"
+		"Reports and control:\n"
+		"      --timeout S  kill the job after S seconds\n"
 		"      --report-timing  at the end, print on stderr when each phase was\n"
 		"                   reached: setup, agents started (engine calls) and\n"
 		"                   connected, ranks forked, ranks in MPI_Init, first fence\n"
 		"                   (with 2 or more agents), ranks exited, cleaned up\n"
 		"      --report-json FILE  write those phases and every rank's start, MPI_Init\n"
 		"                   and exit times and its exit status to FILE as JSON\n"
+		"      --dry-run    print the plan (where each rank goes) and start nothing\n"
 		"  -v, --verbose    print launch phases with timestamps on stderr\n"
+		"\n"
+		"Other:\n"
+		"      --allow-run-as-root  accepted for mpirun's sake; cmpirun needs no such\n"
+		"                   permission\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n"
+		"\n"
+		"MPMD: cmpirun [options] prog1 [args] : -n N prog2 [args] runs both programs\n"
+		"in one job; each needs its own -n, and -env and -wdir apply to their own\n"
+		"section. Every other option applies to the whole job, in any section.\n"
 		"\n"
 		"Every rank gets CMPI_RANK, CMPI_SIZE, CMPI_LOCAL_RANK, CMPI_LOCAL_SIZE,\n"
 		"CMPI_NODE and CMPI_JOBID in its environment. Standard input goes to\n"
@@ -90,34 +238,284 @@ static int parse_count(const char *what, const char *arg, long max, long *out, c
 	return 0;
 }
 
-enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_options *opt,
-					    char *err, size_t errlen)
-{
-	memset(opt, 0, sizeof *opt);
-	opt->nagents = 1;
-	opterr = 0;
-	optind = 0; /* glibc: full reinitialisation, so the parser can run more than once */
+/* ---- environment: -x, -genv, -env, --mca ---- */
 
-	/* '+': stop at the program name, its own options are not ours. */
+static bool valid_name(const char *s, size_t len, bool digit_first)
+{
+	if (len == 0 || (!digit_first && s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9')))
+			return false;
+	}
+	return true;
+}
+
+/* Appends "<prefix><name>=<value>" (name is namelen bytes) to the NULL-terminated *v. */
+static int env_add(char ***v, const char *prefix, const char *name, size_t namelen,
+		   const char *value, char *err, size_t errlen)
+{
+	size_t n = 0;
+	while (*v && (*v)[n])
+		n++;
+	char **grown = realloc(*v, (n + 2) * sizeof *grown);
+	if (!grown)
+		goto nomem;
+	*v = grown;
+	grown[n] = NULL;
+	size_t len = strlen(prefix) + namelen + 1 + strlen(value) + 1;
+	char *s = malloc(len);
+	if (!s)
+		goto nomem;
+	snprintf(s, len, "%s%.*s=%s", prefix, (int)namelen, name, value);
+	grown[n] = s;
+	grown[n + 1] = NULL;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* -x VAR=VALUE, or -x VAR: Open MPI takes VAR's value from mpirun's own environment. */
+static int parse_x(const char *arg, char ***env, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	size_t namelen = eq ? (size_t)(eq - arg) : strlen(arg);
+	const char *value = eq ? eq + 1 : getenv(arg);
+
+	if (!valid_name(arg, namelen, false)) {
+		snprintf(err, errlen, "-x '%s': not a valid variable name", arg);
+		return -1;
+	}
+	if (!value) {
+		snprintf(err, errlen, "-x %s: %s is not set", arg, arg);
+		return -1;
+	}
+	return env_add(env, "", arg, namelen, value, err, errlen);
+}
+
+/* -genv and -env VAR VALUE, --mca KEY VALUE: getopt gave the first value; the second
+ * is the next argument, taken here. MPICH's Hydra also takes -genv VAR=VALUE as one
+ * argument; so do we (Open MPI's --mca has no such form). */
+static int parse_pair(const char *what, int argc, char **argv, char ***env, char *err,
+		      size_t errlen)
+{
+	bool mca = strcmp(what, "--mca") == 0;
+	const char *name = optarg;
+	const char *eq = mca ? NULL : strchr(name, '=');
+	size_t namelen = eq ? (size_t)(eq - name) : strlen(name);
+	const char *value;
+
+	/* MCA names may start with a digit after the OMPI_MCA_ prefix; variables may not. */
+	if (!valid_name(name, namelen, mca)) {
+		snprintf(err, errlen, "%s '%s': not a valid %s name", what, name,
+			 mca ? "parameter" : "variable");
+		return -1;
+	}
+	if (eq) {
+		value = eq + 1;
+	} else {
+		if (optind >= argc) {
+			snprintf(err, errlen, "option '%s' needs a %s and a value", what,
+				 mca ? "name" : "variable");
+			return -1;
+		}
+		value = argv[optind++];
+	}
+	return env_add(env, mca ? "OMPI_MCA_" : "", name, namelen, value, err, errlen);
+}
+
+/* ---- placement: --map-by, --bind-to ---- */
+
+struct word {
+	const char *name;
+	int value;
+};
+
+static const struct word map_words[] = {
+	{"slot", CMPI_MAP_SLOT},     {"node", CMPI_MAP_NODE},
+	{"core", CMPI_MAP_CORE},     {"socket", CMPI_MAP_SOCKET},
+	{"package", CMPI_MAP_SOCKET}, /* Open MPI 5's name for a socket */
+	{NULL, 0},
+};
+
+static const struct word bind_words[] = {
+	{"none", CMPI_BIND_NONE},     {"core", CMPI_BIND_CORE},
+	{"socket", CMPI_BIND_SOCKET}, {"package", CMPI_BIND_SOCKET},
+	{NULL, 0},
+};
+
+/* Open MPI matches the words and modifiers case-insensitively. */
+static int find_word(const struct word *words, const char *s, size_t len)
+{
+	for (const struct word *w = words; w->name; w++)
+		if (strlen(w->name) == len && strncasecmp(w->name, s, len) == 0)
+			return w->value;
+	return -1;
+}
+
+/* "OBJ[:MOD[:MOD...]]"; Open MPI 4 separates modifiers with ',', 5 with ':'. */
+static int parse_map_by(const char *arg, struct cmpi_options *opt, char *err, size_t errlen)
+{
+	size_t len = strcspn(arg, ":");
+	int m = find_word(map_words, arg, len);
+
+	if (m < 0) {
+		snprintf(err, errlen, "--map-by %.*s is not supported (slot, node, core, socket)",
+			 (int)len, arg);
+		return -1;
+	}
+	opt->map_by = (enum cmpi_map_by)m;
+	opt->pe = 1;
+	for (const char *p = arg + len; *p;) {
+		p++;
+		size_t n = strcspn(p, ":,");
+		char value[32];
+		if (n > 3 && strncasecmp(p, "pe=", 3) == 0 && n - 3 < sizeof value) {
+			memcpy(value, p + 3, n - 3);
+			value[n - 3] = '\0';
+			if (parse_count("--map-by PE", value, CMPI_MAX_RANKS, &opt->pe, err, errlen))
+				return -1;
+		} else if (n == 13 && strncasecmp(p, "oversubscribe", n) == 0) {
+			opt->oversubscribe = true;
+		} else {
+			snprintf(err, errlen,
+				 "--map-by modifier '%.*s' is not supported (PE=n, oversubscribe)",
+				 (int)n, p);
+			return -1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+static int parse_bind_to(const char *arg, struct cmpi_options *opt, char *err, size_t errlen)
+{
+	size_t len = strcspn(arg, ":");
+	int b = find_word(bind_words, arg, len);
+
+	if (b < 0) {
+		snprintf(err, errlen, "--bind-to %.*s is not supported (none, core, socket)",
+			 (int)len, arg);
+		return -1;
+	}
+	opt->bind_to = (enum cmpi_bind_to)b;
+	opt->bind_overload = false;
+	for (const char *p = arg + len; *p;) {
+		p++;
+		size_t n = strcspn(p, ":,");
+		if (n == 16 && strncasecmp(p, "overload-allowed", n) == 0) {
+			opt->bind_overload = true;
+		} else {
+			snprintf(err, errlen,
+				 "--bind-to modifier '%.*s' is not supported (overload-allowed)",
+				 (int)n, p);
+			return -1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+/* ---- sections ---- */
+
+/* The option as the user spelled it, without "=value". */
+static void refuse(const char *who, const char *arg, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s's option '%.*s' is not supported by cmpirun", who,
+		 (int)strcspn(arg, "="), arg);
+}
+
+/* getopt reads "-frobnicate", a misspelt long option, as -f robnicate. Neither mpirun
+ * nor mpiexec glues a value to -f, -H or -x, so refuse that form; -n3 and -N4 stay. */
+static bool glued_name(int c, const char *arg)
+{
+	return (c == 'f' || c == 'H' || c == 'x') && arg[0] == '-' && arg[1] == c &&
+	       optarg == arg + 2;
+}
+
+/* One MPMD section: argv[1..argc-1] are its arguments (argv[0] is not looked at), app
+ * gets its program and its -n, -env and -wdir; every other option is the job's. */
+static enum cmpi_options_result parse_section(int argc, char **argv, struct cmpi_app *app,
+					      struct cmpi_options *opt, char *err,
+					      size_t errlen)
+{
 	int c;
-	while ((c = getopt_long_only(argc, argv, "+:n:vhV", long_options, NULL)) != -1) {
+
+	optind = 0; /* glibc: full reinitialisation, so each section starts afresh */
+	/* '+': stop at the program name, its own options are not ours. */
+	while ((c = getopt_long_only(argc, argv, short_options, long_options, NULL)) != -1) {
+		if (glued_name(c, argv[optind - 1])) {
+			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return CMPI_OPTIONS_ERROR;
+		}
 		switch (c) {
 		case 'n':
-			if (parse_count("-n", optarg, CMPI_MAX_RANKS, &opt->nranks, err, errlen))
+		case 'c':
+			if (parse_count("-n", optarg, CMPI_MAX_RANKS, &app->nranks, err, errlen))
 				return CMPI_OPTIONS_ERROR;
+			break;
+		case 'N':
+			if (parse_count("-N", optarg, CMPI_MAX_RANKS, &opt->npernode, err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_MAP_BY:
+			if (parse_map_by(optarg, opt, err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_BIND_TO:
+			if (parse_bind_to(optarg, opt, err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_REPORT_BINDINGS:
+			opt->report_bindings = true;
+			break;
+		case OPT_OVERSUBSCRIBE:
+			opt->oversubscribe = true;
 			break;
 		case OPT_AGENTS:
 			if (parse_count("--agents", optarg, CMPI_MAX_RANKS, &opt->nagents, err,
 					errlen))
 				return CMPI_OPTIONS_ERROR;
 			break;
+		case 'H':
+			if (cmpi_hosts_add_list(&opt->hosts, &opt->nhosts, optarg, "--host", err,
+						errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case 'f':
+			if (cmpi_hostfile_read(optarg, &opt->hosts, &opt->nhosts, err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case 'x':
+			if (parse_x(optarg, &opt->env, err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_GENV:
+			if (parse_pair("-genv", argc, argv, &opt->env, err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_ENV:
+			if (parse_pair("-env", argc, argv, &app->env, err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_MCA:
+			if (parse_pair("--mca", argc, argv, &opt->env, err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_WDIR:
+			app->wdir = optarg;
+			break;
 		case OPT_TAG_OUTPUT:
 			opt->tag_output = true;
 			break;
-		case OPT_TIMEOUT:
-			if (parse_count("--timeout", optarg, 100L * 365 * 86400, &opt->timeout_s,
-					err, errlen))
-				return CMPI_OPTIONS_ERROR;
+		case 'l':
+			opt->label = true;
+			break;
+		case OPT_OUTPUT_FILENAME:
+			opt->output_dir = optarg;
 			break;
 		case OPT_IMAGE:
 			opt->image = optarg;
@@ -131,29 +529,101 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 		case OPT_CLEANUP:
 			opt->cleanup = true;
 			break;
+		case OPT_TIMEOUT:
+			if (parse_count("--timeout", optarg, 100L * 365 * 86400, &opt->timeout_s,
+					err, errlen))
+				return CMPI_OPTIONS_ERROR;
+			break;
 		case OPT_REPORT_TIMING:
 			opt->report_timing = true;
 			break;
 		case OPT_REPORT_JSON:
 			opt->report_json = optarg;
 			break;
+		case OPT_DRY_RUN:
+			opt->dry_run = true;
+			break;
 		case 'v':
 			opt->verbose = true;
 			break;
+		case OPT_ALLOW_ROOT:
+			break; /* mpirun's guard against root; cmpirun has none to lift */
 		case 'h':
 			return CMPI_OPTIONS_HELP;
 		case 'V':
 			return CMPI_OPTIONS_VERSION;
+		case OPT_NOT_MPIRUN:
+		case OPT_NOT_MPIEXEC:
+			/* With optional_argument, "--prefix /x" leaves /x unread: optind - 1 is
+			 * the option itself either way. */
+			refuse(c == OPT_NOT_MPIRUN ? "mpirun" : "mpiexec", argv[optind - 1], err,
+			       errlen);
+			return CMPI_OPTIONS_ERROR;
 		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			if (optopt == OPT_GENV || optopt == OPT_ENV || optopt == OPT_MCA)
+				snprintf(err, errlen, "option '%s' needs a %s and a value",
+					 argv[optind - 1], optopt == OPT_MCA ? "name" : "variable");
+			else
+				snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return CMPI_OPTIONS_ERROR;
 		default:
 			snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
 			return CMPI_OPTIONS_ERROR;
 		}
 	}
+	if (optind < argc) {
+		int n = argc - optind;
+		app->argv = calloc((size_t)n + 1, sizeof *app->argv);
+		if (!app->argv) {
+			snprintf(err, errlen, "out of memory");
+			return CMPI_OPTIONS_ERROR;
+		}
+		memcpy(app->argv, argv + optind, (size_t)n * sizeof *app->argv);
+	}
+	return CMPI_OPTIONS_RUN;
+}
+
+/* An empty vector rather than NULL, so that callers walk it without checking. */
+static int strv_ensure(char ***v, char *err, size_t errlen)
+{
+	if (!*v && !(*v = calloc(1, sizeof **v))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void apps_free(struct cmpi_options *opt)
+{
+	for (size_t i = 0; i < opt->napps; i++) {
+		free(opt->apps[i].argv);
+		strv_free(opt->apps[i].env);
+	}
+	free(opt->apps);
+	opt->apps = NULL;
+	opt->napps = 0;
+}
+
+void cmpi_options_free(struct cmpi_options *opt)
+{
+	apps_free(opt);
+	cmpi_hosts_free(opt->hosts, opt->nhosts);
+	strv_free(opt->env);
+	memset(opt, 0, sizeof *opt);
+}
+
+/* Checks between options, once every section is read. */
+static enum cmpi_options_result check(struct cmpi_options *opt, char *err, size_t errlen)
+{
 	if (opt->cleanup) {
-		if (optind < argc) {
+		if (opt->napps > 1 || opt->apps[0].argv) {
 			snprintf(err, errlen, "--cleanup runs no program");
 			return CMPI_OPTIONS_ERROR;
 		}
@@ -161,9 +631,14 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 			snprintf(err, errlen, "--cleanup runs no job to report on");
 			return CMPI_OPTIONS_ERROR;
 		}
+		if (opt->dry_run) {
+			snprintf(err, errlen, "--cleanup runs no job for --dry-run to show");
+			return CMPI_OPTIONS_ERROR;
+		}
+		apps_free(opt);
 		return CMPI_OPTIONS_RUN;
 	}
-	if (optind >= argc) {
+	if (!opt->apps[0].argv) {
 		snprintf(err, errlen, "no program given");
 		return CMPI_OPTIONS_ERROR;
 	}
@@ -171,11 +646,88 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 		snprintf(err, errlen, "%s needs --image", opt->pull ? "--pull" : "--engine");
 		return CMPI_OPTIONS_ERROR;
 	}
+	if (opt->nagents && opt->nhosts) {
+		snprintf(err, errlen,
+			 "--agents and --host/--hostfile both say where ranks go; give one");
+		return CMPI_OPTIONS_ERROR;
+	}
+	opt->nranks = 0;
+	for (size_t i = 0; i < opt->napps; i++) {
+		struct cmpi_app *app = &opt->apps[i];
+		/* mpiexec would give a section without -n one rank and mpirun all the
+		 * slots; either way the other programs' share is a guess, so ask. */
+		if (opt->napps > 1 && !app->nranks) {
+			snprintf(err, errlen, "each program of an MPMD job needs -n: '%s' has none",
+				 app->argv[0]);
+			return CMPI_OPTIONS_ERROR;
+		}
+		opt->nranks += app->nranks;
+		if (!app->wdir)
+			app->wdir = opt->apps[0].wdir;
+	}
+	if (opt->nranks > CMPI_MAX_RANKS) {
+		snprintf(err, errlen, "the programs' -n add up to %ld, more than %d ranks",
+			 opt->nranks, CMPI_MAX_RANKS);
+		return CMPI_OPTIONS_ERROR;
+	}
 	if (opt->nranks && opt->nagents > opt->nranks) {
 		snprintf(err, errlen, "--agents %ld is more than the %ld ranks", opt->nagents,
 			 opt->nranks);
 		return CMPI_OPTIONS_ERROR;
 	}
-	opt->argv = argv + optind;
+	return CMPI_OPTIONS_RUN;
+}
+
+enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_options *opt,
+					    char *err, size_t errlen)
+{
+	size_t nsec = 1;
+	int start = 1;
+
+	memset(opt, 0, sizeof *opt);
+	opt->pe = 1;
+	opterr = 0;
+
+	/* A lone ':' always separates two programs, as with mpirun and mpiexec: no option
+	 * value or program argument can be ':'. */
+	for (int i = 1; i < argc; i++)
+		nsec += strcmp(argv[i], ":") == 0;
+	opt->apps = calloc(nsec, sizeof *opt->apps);
+	if (!opt->apps) {
+		snprintf(err, errlen, "out of memory");
+		return CMPI_OPTIONS_ERROR;
+	}
+	opt->napps = nsec;
+	for (size_t s = 0; s < nsec; s++) {
+		int end = start;
+		while (end < argc && strcmp(argv[end], ":") != 0)
+			end++;
+		if (nsec > 1 && end == start) {
+			snprintf(err, errlen,
+				 "MPMD section %zu of %zu is empty: ':' must separate two programs",
+				 s + 1, nsec);
+			return CMPI_OPTIONS_ERROR;
+		}
+		/* The section's arguments, behind argv[start - 1] (the program name or ':')
+		 * in the place getopt skips. */
+		enum cmpi_options_result r = parse_section(end - start + 1, argv + start - 1,
+							   &opt->apps[s], opt, err, errlen);
+		if (r != CMPI_OPTIONS_RUN)
+			return r;
+		if (nsec > 1 && !opt->apps[s].argv) {
+			snprintf(err, errlen, "MPMD section %zu of %zu has no program", s + 1,
+				 nsec);
+			return CMPI_OPTIONS_ERROR;
+		}
+		start = end + 1;
+	}
+	enum cmpi_options_result r = check(opt, err, errlen);
+	if (r != CMPI_OPTIONS_RUN)
+		return r;
+	if (strv_ensure(&opt->env, err, errlen))
+		return CMPI_OPTIONS_ERROR;
+	for (size_t i = 0; i < opt->napps; i++)
+		if (strv_ensure(&opt->apps[i].env, err, errlen))
+			return CMPI_OPTIONS_ERROR;
 	return CMPI_OPTIONS_RUN;
 }

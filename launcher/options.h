@@ -1,4 +1,4 @@
-/* options.h - cmpirun's command line. */
+/* options.h - cmpirun's command line: mpirun's and mpiexec's options, same meanings. */
 #ifndef CMPI_OPTIONS_H
 #define CMPI_OPTIONS_H
 
@@ -6,21 +6,51 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cmpi/placement.h"
+
 #define CMPI_MAX_RANKS 65536
 
+/* A host of -H/--host or --hostfile. Repeated names are merged, slots added. */
+struct cmpi_host {
+	char *name;
+	long slots; /* 0: none given (mpirun counts 1 for -H, 1 for a hostfile line) */
+};
+
+/* One program of the job; an MPMD job `a : -n 2 b` has several. */
+struct cmpi_app {
+	long nranks;      /* its -n; 0 = not given */
+	char **argv;      /* the program and its arguments (malloc'd vector of pointers into the caller's argv) */
+	char **env;       /* malloc'd "KEY=VALUE" strings from -env VAR VAL in its section; NULL-terminated */
+	const char *wdir; /* -wdir/--wdir of its section, else of the first section; NULL: cmpirun's cwd */
+};
+
 struct cmpi_options {
-	long nranks;     /* -n; 0 = one per online CPU, decided by the caller */
-	long nagents;    /* --agents */
-	bool tag_output;
+	long nranks;     /* sum of the apps' -n; 0 = none given, decided by the planner */
+	long npernode;   /* -N/--npernode/-ppn; 0 = not given */
+	long nagents;    /* --agents; 0 = not given */
+	struct cmpi_host *hosts; /* -H and --hostfile, merged, in order of first appearance */
+	size_t nhosts;
+	char **env;      /* NULL-terminated malloc'd "KEY=VALUE": -x, -genv, --mca (OMPI_MCA_k=v), in order */
+	enum cmpi_map_by map_by; /* --map-by; CMPI_MAP_DEFAULT when not given */
+	long pe;                 /* --map-by X:PE=n; 1 when not given */
+	enum cmpi_bind_to bind_to; /* --bind-to; CMPI_BIND_DEFAULT when not given */
+	bool bind_overload;      /* --bind-to X:overload-allowed */
+	bool report_bindings;
+	bool oversubscribe;
+	bool tag_output;         /* --tag-output: Open MPI's "[1,R]<stdout>:" */
+	bool label;              /* -l/--label: MPICH's "[R] " */
+	const char *output_dir;  /* --output-filename DIR */
 	long timeout_s;  /* 0 = none */
 	bool verbose;
+	bool dry_run;
 	const char *image;  /* --image: agents in containers of it; NULL: on this host */
 	const char *engine; /* --engine URL; NULL: $DOCKER_HOST or the default socket */
-	bool pull;          /* --pull: pull the image when the engine does not have it */
-	bool cleanup;       /* --cleanup: remove dead jobs' containers, run nothing */
-	bool report_timing;      /* --report-timing: the phases on stderr at the end */
-	const char *report_json; /* --report-json FILE: the phases and every rank's times */
-	char **argv;     /* the program and its arguments, inside the caller's argv */
+	bool pull;
+	bool cleanup;
+	bool report_timing;
+	const char *report_json;
+	struct cmpi_app *apps; /* at least one when the result is RUN and !cleanup */
+	size_t napps;
 };
 
 enum cmpi_options_result {
@@ -30,8 +60,10 @@ enum cmpi_options_result {
 	CMPI_OPTIONS_ERROR, /* err holds one line saying why */
 };
 
+/* Parses; on every result, cmpi_options_free releases what it allocated. */
 enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_options *opt,
 					    char *err, size_t errlen);
+void cmpi_options_free(struct cmpi_options *opt);
 void cmpi_options_help(FILE *out);
 
 #endif
