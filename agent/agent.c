@@ -8,6 +8,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <hwloc.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 
 #include "cmpi/msg.h"
 #include "cmpi/pack.h"
+#include "cmpi/placement.h"
 #include "cmpi/util.h"
 #include "ranks.h"
 #include "wireup.h"
@@ -38,6 +40,8 @@ struct agent {
 	bool have_job;
 	struct rank_proc *ranks;
 	struct agent_wireup *wireup; /* the PMIx and PMI-1 servers */
+	hwloc_topology_t topology;   /* this node's, loaded once; NULL if hwloc failed */
+	hwloc_bitmap_t *cpusets;     /* [job.nranks]: where --bind-to puts each rank, or NULL */
 	long nlive;          /* ranks not yet reaped and reported */
 	bool paused;         /* rank pipes not read: the launcher is behind */
 	int stdin_fd;        /* write end of rank 0's stdin pipe, -1 if none */
@@ -274,6 +278,66 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 /* ---- the job ---- */
 
+/* The node's topology, once for placement, libpmix and every rank, which
+ * would otherwise each read /sys. Without I/O devices (hwloc's default): the
+ * PCI scan costs about 2 ms a device on a VM and hwloc's PCI plugin leaks at
+ * exit. UCX and libfabric find their devices themselves; only Open MPI's
+ * older openib BTL looks for NIC locality in hwloc's tree. */
+static void load_topology(struct agent *a)
+{
+	if (hwloc_topology_init(&a->topology) < 0) {
+		a->topology = NULL;
+		return;
+	}
+	if (hwloc_topology_load(a->topology) < 0) {
+		cmpi_debug(
+		    "cannot load the hwloc topology; libpmix and the ranks discover their own");
+		hwloc_topology_destroy(a->topology);
+		a->topology = NULL;
+	}
+}
+
+/* --map-by and --bind-to on this node's cores, and --report-bindings in
+ * Open MPI's words; -1 (said why) when the ranks cannot be bound as asked. */
+static int place_ranks(struct agent *a)
+{
+	const struct cmpi_msg_placement *pl = &a->job.placement;
+	struct cmpi_placement_request req = {
+	    .map_by = (enum cmpi_map_by)pl->map_by,
+	    .pe = pl->pe,
+	    .bind_to = (enum cmpi_bind_to)pl->bind_to,
+	    .overload = pl->overload,
+	    .first_slot = pl->first_slot,
+	    .nranks = a->job.nranks,
+	};
+	char err[256], host[256] = "?";
+	bool binds = req.bind_to == CMPI_BIND_CORE || req.bind_to == CMPI_BIND_SOCKET;
+
+	if (!a->topology) {
+		if (binds || pl->report) {
+			cmpi_error("cannot %s: hwloc cannot read this node's topology",
+				   binds ? "bind the ranks" : "report bindings");
+			return binds ? -1 : 0;
+		}
+		return 0;
+	}
+	if (cmpi_placement_compute(a->topology, &req, &a->cpusets, err, sizeof err) < 0) {
+		cmpi_error("%s", err);
+		return -1;
+	}
+	gethostname(host, sizeof host - 1);
+	for (uint32_t i = 0; pl->report && i < a->job.nranks; i++) {
+		char *what = cmpi_placement_describe(a->topology, a->job.ranks[i], a->cpusets[i]);
+		char *line = NULL;
+		int len = what ? asprintf(&line, "[%s:%d] %s\n", host, (int)getpid(), what) : -1;
+		if (len > 0)
+			cmpi_msg_log_write(ctl_out(a), line, (size_t)len);
+		free(what);
+		free(line);
+	}
+	return 0;
+}
+
 static void start_ranks(struct agent *a)
 {
 	extern char **environ;
@@ -292,11 +356,18 @@ static void start_ranks(struct agent *a)
 		a->bye_sent = true;
 		return;
 	}
-	a->wireup = agent_wireup_start(a->base, job, ctl_out(a));
+	load_topology(a);
+	if (place_ranks(a) < 0) {
+		for (uint32_t i = 0; i < job->nranks; i++)
+			send_exit(a, job->ranks[i], 0, CMPI_EXIT_BIND_FAILED, EINVAL);
+		return;
+	}
+	a->wireup = agent_wireup_start(a->base, job, ctl_out(a), a->topology,
+				       (void *const *)a->cpusets);
 	if (!a->wireup) {
 		int err = errno;
 		for (uint32_t i = 0; i < job->nranks; i++)
-			send_exit(a, job->first_rank + i, 0, CMPI_EXIT_WIREUP_FAILED, err);
+			send_exit(a, job->ranks[i], 0, CMPI_EXIT_WIREUP_FAILED, err);
 		return;
 	}
 	if ((job->flags & CMPI_JOB_STDIN_TO_RANK0) && pipe2(stdin_pipe, O_CLOEXEC) == 0) {
@@ -311,7 +382,7 @@ static void start_ranks(struct agent *a)
 	for (uint32_t i = 0; i < job->nranks; i++) {
 		struct rank_proc *r = &a->ranks[i];
 		int how, err, pmi_fd;
-		r->rank = job->first_rank + i;
+		r->rank = job->ranks[i];
 		r->out_fd = r->err_fd = r->report_fd = -1;
 		char **wire_env = agent_wireup_rank_env(a->wireup, r->rank, &pmi_fd);
 		if (!wire_env) {
@@ -327,7 +398,8 @@ static void start_ranks(struct agent *a)
 			continue;
 		}
 		int in_fd = r->rank == 0 ? stdin_pipe[0] : -1;
-		if (rank_fork(r, job, envp, in_fd, pmi_fd, &gate, &how, &err) < 0) {
+		hwloc_const_bitmap_t cpuset = a->cpusets ? a->cpusets[i] : NULL;
+		if (rank_fork(r, job, envp, in_fd, pmi_fd, cpuset, &gate, &how, &err) < 0) {
 			agent_wireup_rank_spawned(a->wireup, r->rank, 0);
 			send_exit(a, r->rank, 0, how, err);
 		}
@@ -480,6 +552,9 @@ static void agent_free(struct agent *a)
 	}
 	free(a->ranks);
 	agent_wireup_stop(a->wireup);
+	cmpi_placement_free(a->cpusets, a->job.nranks);
+	if (a->topology)
+		hwloc_topology_destroy(a->topology); /* after libpmix, which used it */
 	struct event *evs[] = {a->stdin_ev, a->ev_sigchld, a->ev_sigterm, a->ev_sigint,
 			       a->ev_escalate};
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)

@@ -37,7 +37,8 @@ struct conn {
 struct pmi1_conns {
 	struct event_base *base;
 	struct pmi1_server *srv;
-	long first_rank, nranks;
+	const uint32_t *ranks; /* [nranks]: this agent's, ascending */
+	long nranks;
 	struct conn *by_rank; /* [nranks]: the socketpairs */
 	struct evconnlistener *listener;
 	int port;
@@ -216,7 +217,7 @@ static int listen_loopback(struct pmi1_conns *cs)
 }
 
 struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server *srv,
-				     long first_rank, long nranks, pmi1_conns_left_f left,
+				     const uint32_t *ranks, long nranks, pmi1_conns_left_f left,
 				     void *ctx)
 {
 	struct pmi1_conns *cs = calloc(1, sizeof *cs);
@@ -224,7 +225,7 @@ struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server
 		return NULL;
 	cs->base = base;
 	cs->srv = srv;
-	cs->first_rank = first_rank;
+	cs->ranks = ranks;
 	cs->nranks = nranks;
 	cs->left = left;
 	cs->ctx = ctx;
@@ -238,7 +239,7 @@ struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 			goto fail;
 		cs->by_rank[i].child_fd = sv[1];
-		if (conn_open(cs, &cs->by_rank[i], sv[0], first_rank + i) < 0)
+		if (conn_open(cs, &cs->by_rank[i], sv[0], ranks[i]) < 0)
 			goto fail;
 	}
 	if (listen_loopback(cs) < 0)
@@ -268,9 +269,15 @@ void pmi1_conns_free(struct pmi1_conns *cs)
 	free(cs);
 }
 
+/* The socketpair of one of this agent's ranks (the callers' ranks are). */
+static struct conn *conn_of(struct pmi1_conns *cs, long rank)
+{
+	return &cs->by_rank[cmpi_rank_index(cs->ranks, cs->nranks, (uint32_t)rank)];
+}
+
 int pmi1_conns_child_fd(struct pmi1_conns *cs, long rank)
 {
-	return cs->by_rank[rank - cs->first_rank].child_fd;
+	return conn_of(cs, rank)->child_fd;
 }
 
 int pmi1_conns_port(const struct pmi1_conns *cs)
@@ -280,7 +287,7 @@ int pmi1_conns_port(const struct pmi1_conns *cs)
 
 void pmi1_conns_spawned(struct pmi1_conns *cs, long rank)
 {
-	struct conn *c = &cs->by_rank[rank - cs->first_rank];
+	struct conn *c = conn_of(cs, rank);
 	if (c->child_fd >= 0) {
 		close(c->child_fd);
 		c->child_fd = -1;
@@ -289,7 +296,7 @@ void pmi1_conns_spawned(struct pmi1_conns *cs, long rank)
 
 void pmi1_conns_rank_exited(struct pmi1_conns *cs, long rank)
 {
-	struct conn *c = &cs->by_rank[rank - cs->first_rank];
+	struct conn *c = conn_of(cs, rank);
 	while (c->fd >= 0 && conn_read_once(c))
 		;
 	/* Which port connection was this rank's only the engine knows: read

@@ -4,6 +4,7 @@
 #define CMPI_PMI1_CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct pmi1_server;
@@ -14,9 +15,10 @@ struct pmi1_conns;
  * their next barrier. */
 typedef void (*pmi1_conns_left_f)(void *ctx, long rank);
 
-/* One socketpair for each of nranks ranks from first_rank, and the port. */
+/* One socketpair for each of the agent's ranks (ascending; the array must
+ * outlive the connections), and the port. */
 struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server *srv,
-				     long first_rank, long nranks, pmi1_conns_left_f left,
+				     const uint32_t *ranks, long nranks, pmi1_conns_left_f left,
 				     void *ctx);
 void pmi1_conns_free(struct pmi1_conns *cs);
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,19 +33,26 @@ static bool overridden(const char *entry, char *const *over)
 char **rank_environment(char *const *base, const struct cmpi_msg_job *job, long rank,
 			char *const *wireup)
 {
-	size_t njob = cmpi_strv_len(job->env), nwire = wireup ? cmpi_strv_len(wireup) : 0;
-	size_t nextra = njob + nwire, nbase = cmpi_strv_len(base), n = 0;
+	const struct cmpi_msg_app *app = cmpi_msg_job_app(job, (uint32_t)rank);
+	size_t napp = cmpi_strv_len(app->env), njob = cmpi_strv_len(job->env);
+	size_t nwire = wireup ? cmpi_strv_len(wireup) : 0;
+	size_t nextra = napp + njob + nwire, nbase = cmpi_strv_len(base), n = 0;
 	char **over = calloc(nextra + 7, sizeof *over);
 	char **env = calloc(nbase + nextra + 7, sizeof *env);
 	bool ok = env && over;
 
+	/* The first of a name wins in getenv: the program's own -env, then the
+	 * job's (-x, -genv, --mca), then the servers' defaults. */
+	for (size_t i = 0; ok && i < napp; i++)
+		over[i] = app->env[i];
 	for (size_t i = 0; ok && i < njob; i++)
-		over[i] = job->env[i];
+		over[napp + i] = job->env[i];
 	for (size_t i = 0; ok && i < nwire; i++)
-		over[njob + i] = wireup[i];
+		over[napp + njob + i] = wireup[i];
 	ok = ok && asprintf(&over[nextra + 0], "CMPI_RANK=%ld", rank) >= 0;
 	ok = ok && asprintf(&over[nextra + 1], "CMPI_SIZE=%u", job->size) >= 0;
-	ok = ok && asprintf(&over[nextra + 2], "CMPI_LOCAL_RANK=%ld", rank - job->first_rank) >= 0;
+	ok = ok && asprintf(&over[nextra + 2], "CMPI_LOCAL_RANK=%ld",
+			    cmpi_msg_job_local_index(job, (uint32_t)rank)) >= 0;
 	ok = ok && asprintf(&over[nextra + 3], "CMPI_LOCAL_SIZE=%u", job->nranks) >= 0;
 	ok = ok && asprintf(&over[nextra + 4], "CMPI_NODE=%u", job->node) >= 0;
 	ok = ok && asprintf(&over[nextra + 5], "CMPI_JOBID=%s", job->jobid) >= 0;
@@ -102,9 +110,9 @@ void rank_gate_release(struct rank_gate *g)
 }
 
 /* In the child between fork and exec. */
-static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent, int stdin_fd,
+static void child_exec(const struct cmpi_msg_app *app, char **envp, pid_t agent, int stdin_fd,
 		       int keep_fd, int out_fd, int err_fd, int report_fd,
-		       const struct rank_gate *gate)
+		       const cpu_set_t *affinity, const struct rank_gate *gate)
 {
 	extern char **environ;
 	char c;
@@ -123,23 +131,35 @@ static void child_exec(const struct cmpi_msg_job *job, char **envp, pid_t agent,
 		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
 	if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
 		child_fail(report_fd, CMPI_EXIT_SPAWN_FAILED);
-	if (job->cwd[0] && chdir(job->cwd) < 0) /* "": where the agent was started */
+	if (app->cwd[0] && chdir(app->cwd) < 0) /* "": where the agent was started */
 		child_fail(report_fd, CMPI_EXIT_CHDIR_FAILED);
+	if (affinity && sched_setaffinity(0, sizeof *affinity, affinity) < 0)
+		child_fail(report_fd, CMPI_EXIT_BIND_FAILED);
 	/* At the gate until EOF: every rank is forked. */
 	while (gate->rd >= 0 && read(gate->rd, &c, 1) < 0 && errno == EINTR)
 		continue;
 	environ = envp; /* execvp searches the rank's PATH, not the agent's */
-	execvp(job->argv[0], job->argv);
+	execvp(app->argv[0], app->argv);
 	child_fail(report_fd, CMPI_EXIT_EXEC_FAILED);
 }
 
 int rank_fork(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp, int stdin_fd,
-	      int keep_fd, const struct rank_gate *gate, int *how, int *err)
+	      int keep_fd, hwloc_const_bitmap_t cpuset, const struct rank_gate *gate, int *how,
+	      int *err)
 {
 	int out[2] = {-1, -1}, errp[2] = {-1, -1}, report[2] = {-1, -1};
 	pid_t agent = getpid();
+	cpu_set_t affinity;
 
 	*how = CMPI_EXIT_SPAWN_FAILED;
+	/* hwloc's bitmap becomes glibc's set here, so the child only makes a
+	 * system call between fork and exec. */
+	if (cpuset) {
+		CPU_ZERO(&affinity);
+		for (int cpu = hwloc_bitmap_first(cpuset); cpu >= 0 && cpu < CPU_SETSIZE;
+		     cpu = hwloc_bitmap_next(cpuset, cpu))
+			CPU_SET(cpu, &affinity);
+	}
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 	    pipe2(report, O_CLOEXEC) < 0) {
 		*err = errno;
@@ -151,7 +171,8 @@ int rank_fork(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp, 
 		goto fail;
 	}
 	if (pid == 0)
-		child_exec(job, envp, agent, stdin_fd, keep_fd, out[1], errp[1], report[1], gate);
+		child_exec(cmpi_msg_job_app(job, (uint32_t)r->rank), envp, agent, stdin_fd,
+			   keep_fd, out[1], errp[1], report[1], cpuset ? &affinity : NULL, gate);
 	setpgid(pid, pid); /* also here, so a kill right after fork finds the group */
 	close(out[1]);
 	close(errp[1]);

@@ -2,6 +2,7 @@
 #ifndef CMPI_RANKS_H
 #define CMPI_RANKS_H
 
+#include <hwloc.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -37,13 +38,16 @@ struct rank_gate {
 int rank_gate_open(struct rank_gate *g);
 void rank_gate_release(struct rank_gate *g); /* every waiting child goes on to exec */
 
-/* Forks the rank with stdin from stdin_fd (-1: /dev/null); it also inherits
- * keep_fd (its PMI_FD; -1: none) and waits at the gate before exec. Returns 0
+/* Forks the rank (its program is r->rank's app) with stdin from stdin_fd
+ * (-1: /dev/null); it also inherits keep_fd (its PMI_FD; -1: none), is bound
+ * to cpuset (NULL: not bound) and waits at the gate before exec. Returns 0
  * with r->pid set, or -1 with *how = CMPI_EXIT_SPAWN_FAILED and *err. */
 int rank_fork(struct rank_proc *r, const struct cmpi_msg_job *job, char **envp, int stdin_fd,
-	      int keep_fd, const struct rank_gate *gate, int *how, int *err);
+	      int keep_fd, hwloc_const_bitmap_t cpuset, const struct rank_gate *gate, int *how,
+	      int *err);
 /* After the gate: 0 when the rank's program runs, or -1 with *how
- * (CMPI_EXIT_EXEC_FAILED, CMPI_EXIT_CHDIR_FAILED or CMPI_EXIT_SPAWN_FAILED) and
+ * (CMPI_EXIT_EXEC_FAILED, CMPI_EXIT_CHDIR_FAILED, CMPI_EXIT_BIND_FAILED or
+ * CMPI_EXIT_SPAWN_FAILED) and
  * *err when it could not start; the child is reaped and r->pid is 0 then. */
 int rank_exec_result(struct rank_proc *r, int *how, int *err);
 

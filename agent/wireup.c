@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <hwloc.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,7 +44,8 @@ struct agent_wireup {
 	struct pmi1_server *pmi1;
 	char *process_mapping;
 	char shm_dir[CMPI_JOBDIR_MAX]; /* private shared-memory directory for Open MPI, or "" */
-	hwloc_topology_t topology;     /* this node's, loaded once; NULL if hwloc failed */
+	uint32_t *rank_app;            /* [size]: each rank's program */
+	void *const *cpusets;          /* [nranks] hwloc_bitmap_t, NULL entries unbound; or NULL */
 	struct pmi1_conns *conns;
 	uint32_t next_seq[CMPI_FENCE_KIND_END];
 	struct collective *collectives;
@@ -94,7 +94,7 @@ static void collective_enter(struct agent_wireup *w, uint8_t kind, const void *d
 		 "(with the other ranks of its node) put %zu bytes into one fence, more than "
 		 "cmpirun carries (%u MiB a node)",
 		 len, CMPI_FRAME_MAX_PAYLOAD >> 20);
-	cmpi_msg_abort_write(w->ctl, w->job->first_rank, CMPI_ABORT_PROTOCOL, 1, msg);
+	cmpi_msg_abort_write(w->ctl, w->job->ranks[0], CMPI_ABORT_PROTOCOL, 1, msg);
 	if (kind == CMPI_FENCE_PMIX)
 		pmix_host_fence_done(w->pmix, pending, 1, NULL, 0);
 	else
@@ -143,9 +143,10 @@ static void on_left_timeout(evutil_socket_t fd, short what, void *arg)
 static void rank_left(struct agent_wireup *w, long rank, const char *why)
 {
 	struct timeval tv = {LEFT_GRACE_MS / 1000, (LEFT_GRACE_MS % 1000) * 1000};
-	if (rank < w->job->first_rank || rank >= w->job->first_rank + w->job->nranks)
+	long i = cmpi_msg_job_local_index(w->job, (uint32_t)rank);
+	if (i < 0)
 		return;
-	struct left *l = &w->left[rank - w->job->first_rank];
+	struct left *l = &w->left[i];
 	if (l->exited || l->timer)
 		return;
 	l->why = why;
@@ -277,32 +278,77 @@ static const struct pmi1_ops pmi1_ops = {
     .protocol_error = on_pmi1_protocol_error,
 };
 
-/* MPICH's node map: consecutive nodes with the same number of ranks form one
- * (first node, nodes, ranks per node) triple; nodes without ranks are left out. */
-static char *process_mapping(const struct cmpi_msg_job *job)
+/* MPICH's node map, PMI_process_mapping: (first node, nodes, ranks per node)
+ * triples, read in rank order. Runs of ranks on one node become triples, and
+ * consecutive triples of equal size on consecutive nodes merge, so a block map
+ * is one triple per group of equal nodes. Node ids count only nodes with
+ * ranks. Where the whole list is too long for a PMI-1 value, MPICH's reading
+ * of the list as a repeating pattern lets one cycle of a periodic map (round
+ * robin) stand for it; with neither, NULL: MPICH then exchanges host names. */
+static char *mapping_of(const uint32_t *ids, uint32_t n)
 {
 	char *s = NULL;
 	size_t len;
 	FILE *f = open_memstream(&s, &len);
-	long id = 0;
 	if (!f)
 		return NULL;
 	fputs("(vector", f);
-	for (uint32_t i = 0; i < job->nnodes;) {
-		uint32_t n = job->node_nranks[i], k = i;
-		while (k < job->nnodes && job->node_nranks[k] == n)
-			k++;
-		if (n > 0) {
-			fprintf(f, ",(%ld,%u,%u)", id, k - i, n);
-			id += k - i;
+	for (uint32_t r = 0; r < n;) {
+		uint32_t first = ids[r], nodes = 0, per = 0;
+		while (r < n) {
+			uint32_t end = r;
+			while (end < n && ids[end] == ids[r])
+				end++;
+			if (nodes > 0 && (ids[r] != first + nodes || end - r != per))
+				break;
+			per = end - r;
+			nodes++;
+			r = end;
 		}
-		i = k;
+		fprintf(f, ",(%u,%u,%u)", first, nodes, per);
 	}
 	fputs(")", f);
 	if (fclose(f) != 0) {
 		free(s);
 		return NULL;
 	}
+	return s;
+}
+
+static char *process_mapping(const struct cmpi_msg_job *job)
+{
+	uint32_t *dense = calloc(job->nnodes, sizeof *dense);
+	uint32_t *ids = calloc(job->size, sizeof *ids);
+	char *s = NULL;
+
+	if (!dense || !ids)
+		goto out;
+	for (uint32_t r = 0; r < job->size; r++)
+		dense[job->rank_node[r]] = 1;
+	for (uint32_t i = 0, next = 0; i < job->nnodes; i++)
+		dense[i] = dense[i] ? next++ : 0;
+	for (uint32_t r = 0; r < job->size; r++)
+		ids[r] = dense[job->rank_node[r]];
+	s = mapping_of(ids, job->size);
+	if (s && strlen(s) > PMI1_VALLEN_MAX) {
+		uint32_t period = 1;
+		for (uint32_t r = 0; r < job->size; r++)
+			if (ids[r] != ids[r % period])
+				period = r + 1; /* the pattern so far does not repeat */
+		free(s);
+		s = period < job->size ? mapping_of(ids, period) : NULL;
+		if (s && strlen(s) > PMI1_VALLEN_MAX) {
+			free(s);
+			s = NULL;
+		}
+		if (!s)
+			cmpi_debug("no PMI_process_mapping: the node map does not fit in %d bytes",
+				   PMI1_VALLEN_MAX);
+		errno = 0;
+	}
+out:
+	free(dense);
+	free(ids);
 	return s;
 }
 
@@ -330,27 +376,8 @@ static void make_shm_dir(struct agent_wireup *w)
 	}
 }
 
-/* The node's topology, once for the agent, libpmix and every rank, which
- * would otherwise each read /sys. Without I/O devices (hwloc's default): the
- * PCI scan costs about 2 ms a device on a VM and hwloc's PCI plugin leaks at
- * exit. UCX and libfabric find their devices themselves; only Open MPI's
- * older openib BTL looks for NIC locality in hwloc's tree. */
-static void load_topology(struct agent_wireup *w)
-{
-	if (hwloc_topology_init(&w->topology) < 0) {
-		w->topology = NULL;
-		return;
-	}
-	if (hwloc_topology_load(w->topology) < 0) {
-		cmpi_debug(
-		    "cannot load the hwloc topology; libpmix and the ranks discover their own");
-		hwloc_topology_destroy(w->topology);
-		w->topology = NULL;
-	}
-}
-
 struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cmpi_msg_job *job,
-					struct evbuffer *ctl)
+					struct evbuffer *ctl, void *topology, void *const *cpusets)
 {
 	struct agent_wireup *w = calloc(1, sizeof *w);
 	if (!w)
@@ -359,15 +386,19 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	w->base = base;
 	w->ctl = ctl;
 	w->job = job;
+	w->cpusets = cpusets;
 	w->process_mapping = process_mapping(job);
 	w->left = calloc(job->nranks ? job->nranks : 1, sizeof *w->left);
-	if (!w->process_mapping || !w->left)
+	w->rank_app = calloc(job->size, sizeof *w->rank_app);
+	if ((!w->process_mapping && errno) || !w->left || !w->rank_app)
 		goto fail;
 	for (uint32_t i = 0; i < job->nranks; i++)
-		w->left[i] = (struct left){.w = w, .rank = job->first_rank + i};
+		w->left[i] = (struct left){.w = w, .rank = job->ranks[i]};
+	for (uint32_t a = 0; a < job->napps; a++)
+		for (uint32_t k = 0; k < job->apps[a].nranks; k++)
+			w->rank_app[job->apps[a].first_rank + k] = a;
 	w->oversubscribed = (int)job->nranks > cpus_available();
 	make_shm_dir(w);
-	load_topology(w);
 
 	struct pmix_host_job pj = {
 	    .jobid = job->jobid,
@@ -375,10 +406,12 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	    .node = job->node,
 	    .nnodes = job->nnodes,
 	    .node_names = job->node_names,
-	    .node_nranks = job->node_nranks,
-	    .first_rank = job->first_rank,
+	    .rank_node = job->rank_node,
+	    .rank_app = w->rank_app,
+	    .ranks = job->ranks,
 	    .nranks = job->nranks,
-	    .topology = w->topology,
+	    .cpusets = cpusets,
+	    .topology = topology,
 	};
 	w->pmix = pmix_host_start(base, &pj, &pmix_ops, w);
 	if (!w->pmix)
@@ -386,15 +419,15 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	struct pmi1_job p1 = {
 	    .kvsname = job->jobid,
 	    .size = job->size,
-	    .appnum = 0,
+	    .rank_app = w->rank_app,
 	    .process_mapping = w->process_mapping,
-	    .first_rank = job->first_rank,
+	    .ranks = job->ranks,
 	    .nranks = job->nranks,
 	};
 	w->pmi1 = pmi1_server_create(&p1, &pmi1_ops, w);
 	if (!w->pmi1)
 		goto fail;
-	w->conns = pmi1_conns_create(base, w->pmi1, job->first_rank, job->nranks, on_pmi1_left, w);
+	w->conns = pmi1_conns_create(base, w->pmi1, job->ranks, job->nranks, on_pmi1_left, w);
 	if (!w->conns)
 		goto fail;
 	return w;
@@ -411,8 +444,6 @@ void agent_wireup_stop(struct agent_wireup *w)
 		return;
 	pmi1_conns_free(w->conns); /* before the engine its clients belong to */
 	pmix_host_stop(w->pmix);   /* frees the PMIx callbacks the lists below point to */
-	if (w->topology)
-		hwloc_topology_destroy(w->topology); /* after libpmix, which used it */
 	pmi1_server_free(w->pmi1);
 	while (w->collectives) {
 		struct collective *c = w->collectives;
@@ -425,6 +456,7 @@ void agent_wireup_stop(struct agent_wireup *w)
 		free(d);
 	}
 	free(w->process_mapping);
+	free(w->rank_app);
 	for (uint32_t i = 0; w->left && i < w->job->nranks; i++)
 		if (w->left[i].timer)
 			event_free(w->left[i].timer);
@@ -489,6 +521,12 @@ char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd)
 	if (w->shm_dir[0])
 		ok = ok &&
 		     add_default(&env, &n, "OMPI_MCA_btl_vader_backing_directory", w->shm_dir) == 0;
+	long i = cmpi_msg_job_local_index(w->job, (uint32_t)rank);
+	if (w->cpusets && i >= 0 && w->cpusets[i]) {
+		/* The agent bound it: Open MPI must not bind it again. */
+		ok = ok && add_default(&env, &n, "OMPI_MCA_orte_externally_bound", "1") == 0;
+		ok = ok && add_default(&env, &n, "OMPI_MCA_hwloc_base_binding_policy", "none") == 0;
+	}
 	if (w->oversubscribed) {
 		/* Oversubscribed: busy-polling ranks would starve each other. */
 		ok = ok && add_default(&env, &n, "OMPI_MCA_mpi_yield_when_idle", "1") == 0;
@@ -502,13 +540,13 @@ char **agent_wireup_rank_env(struct agent_wireup *w, long rank, int *pmi_fd)
 
 void agent_wireup_rank_spawned(struct agent_wireup *w, long rank, pid_t pid)
 {
-	w->left[rank - w->job->first_rank].pid = pid;
+	w->left[cmpi_msg_job_local_index(w->job, (uint32_t)rank)].pid = pid;
 	pmi1_conns_spawned(w->conns, rank);
 }
 
 void agent_wireup_rank_exited(struct agent_wireup *w, long rank)
 {
-	struct left *l = &w->left[rank - w->job->first_rank];
+	struct left *l = &w->left[cmpi_msg_job_local_index(w->job, (uint32_t)rank)];
 	pmix_host_poll(w->pmix);
 	pmi1_conns_rank_exited(w->conns, rank);
 	/* Gone for good, finalized or not: its exit says the rest. */
@@ -554,7 +592,7 @@ int agent_wireup_frame(struct agent_wireup *w, const struct cmpi_frame_header *h
 		return collective_done(w, &fence);
 	case CMPI_MSG_DMODEX_REQ:
 		if (cmpi_msg_dmodex_read(CMPI_MSG_DMODEX_REQ, payload, hdr->length, &dm) < 0 ||
-		    dm.rank < w->job->first_rank || dm.rank >= w->job->first_rank + w->job->nranks)
+		    cmpi_msg_job_local_index(w->job, dm.rank) < 0)
 			return -1;
 		pmix_host_dmodex_serve(w->pmix, (long)dm.rank, (uint64_t)dm.node << 32 | dm.id);
 		return 0;

@@ -13,10 +13,13 @@ struct event_base;
 struct evbuffer;
 struct agent_wireup;
 
-/* Starts both servers for the job; frames for the launcher go to ctl. NULL
- * (with a message said) when the PMIx server cannot start. */
+/* Starts both servers for the job; frames for the launcher go to ctl. The
+ * node's hwloc topology (or NULL) and the local ranks' cpusets (hwloc_bitmap_t
+ * [job->nranks], NULL entries for unbound ranks; or NULL) stay the caller's
+ * and must outlive agent_wireup_stop. NULL (with a message said) when the
+ * PMIx server cannot start. */
 struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cmpi_msg_job *job,
-					struct evbuffer *ctl);
+					struct evbuffer *ctl, void *topology, void *const *cpusets);
 void agent_wireup_stop(struct agent_wireup *w);
 
 /* The variables the rank needs to find both servers and to be accepted by its

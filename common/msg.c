@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmpi/pack.h"
+#include "cmpi/util.h"
 
 /* Appends header + payload to out, consuming payload. */
 static int frame_append(struct evbuffer *out, enum cmpi_msg_type type, struct evbuffer *payload)
@@ -48,31 +49,111 @@ int cmpi_msg_hello_read(const uint8_t *data, size_t len, struct cmpi_msg_hello *
 	return cmpi_unpack_done(&r) ? 0 : -1;
 }
 
+static int pack_app(struct evbuffer *p, const struct cmpi_msg_app *a)
+{
+	if (cmpi_pack_u32(p, a->first_rank) < 0 || cmpi_pack_u32(p, a->nranks) < 0 ||
+	    cmpi_pack_str(p, a->cwd) < 0 || cmpi_pack_strv(p, a->argv) < 0 ||
+	    cmpi_pack_strv(p, a->env) < 0)
+		return -1;
+	return 0;
+}
+
+/* rank_node as runs of (node, count): a block map costs one run a node. */
+static int pack_rank_node(struct evbuffer *p, const uint32_t *rank_node, uint32_t size)
+{
+	uint32_t nruns = 0;
+	for (uint32_t r = 0; r < size; r++)
+		nruns += r == 0 || rank_node[r] != rank_node[r - 1];
+	if (cmpi_pack_u32(p, nruns) < 0)
+		return -1;
+	for (uint32_t r = 0; r < size;) {
+		uint32_t end = r;
+		while (end < size && rank_node[end] == rank_node[r])
+			end++;
+		if (cmpi_pack_u32(p, rank_node[r]) < 0 || cmpi_pack_u32(p, end - r) < 0)
+			return -1;
+		r = end;
+	}
+	return 0;
+}
+
 int cmpi_msg_job_write(struct evbuffer *out, const struct cmpi_msg_job *m)
 {
+	const struct cmpi_msg_placement *pl = &m->placement;
 	struct evbuffer *p = evbuffer_new();
-	if (!p)
-		return -1;
-	if (cmpi_pack_str(p, m->jobid) < 0 || cmpi_pack_u32(p, m->size) < 0 ||
-	    cmpi_pack_u32(p, m->node) < 0 || cmpi_pack_u32(p, m->nnodes) < 0 ||
-	    cmpi_pack_u32(p, m->first_rank) < 0 || cmpi_pack_u32(p, m->nranks) < 0 ||
-	    cmpi_pack_u32(p, m->flags) < 0 || cmpi_pack_str(p, m->cwd) < 0 ||
-	    cmpi_pack_strv(p, m->argv) < 0 || cmpi_pack_strv(p, m->env) < 0 ||
-	    cmpi_pack_strv(p, m->node_names) < 0) {
-		evbuffer_free(p);
-		return -1;
-	}
-	for (uint32_t i = 0; i < m->nnodes; i++) {
-		if (cmpi_pack_u32(p, m->node_nranks[i]) < 0) {
+	bool ok = p;
+
+	ok = ok && cmpi_pack_str(p, m->jobid) == 0 && cmpi_pack_u32(p, m->size) == 0 &&
+	     cmpi_pack_u32(p, m->node) == 0 && cmpi_pack_u32(p, m->nnodes) == 0 &&
+	     cmpi_pack_u32(p, m->flags) == 0 && cmpi_pack_strv(p, m->env) == 0 &&
+	     cmpi_pack_strv(p, m->node_names) == 0 && cmpi_pack_u32(p, m->napps) == 0;
+	for (uint32_t i = 0; ok && i < m->napps; i++)
+		ok = pack_app(p, &m->apps[i]) == 0;
+	ok = ok && pack_rank_node(p, m->rank_node, m->size) == 0 &&
+	     cmpi_pack_u8(p, pl->map_by) == 0 && cmpi_pack_u8(p, pl->bind_to) == 0 &&
+	     cmpi_pack_u8(p, pl->overload) == 0 && cmpi_pack_u8(p, pl->report) == 0 &&
+	     cmpi_pack_u32(p, pl->pe) == 0 && cmpi_pack_u32(p, pl->first_slot) == 0;
+	if (!ok) {
+		if (p)
 			evbuffer_free(p);
-			return -1;
-		}
+		return -1;
 	}
 	return frame_append(out, CMPI_MSG_JOB, p);
 }
 
+/* The apps must cover ranks 0..size-1 in order, each with a program. */
+static int unpack_apps(struct cmpi_unpack *r, struct cmpi_msg_job *m)
+{
+	m->napps = cmpi_unpack_u32(r);
+	if (r->failed || m->napps == 0 || m->napps > m->size || m->napps > r->left / 20)
+		return -1;
+	if (!(m->apps = calloc(m->napps, sizeof *m->apps)))
+		return -1;
+	uint32_t next = 0;
+	for (uint32_t i = 0; i < m->napps; i++) {
+		struct cmpi_msg_app *a = &m->apps[i];
+		a->first_rank = cmpi_unpack_u32(r);
+		a->nranks = cmpi_unpack_u32(r);
+		a->cwd = cmpi_unpack_str(r);
+		a->argv = cmpi_unpack_strv(r);
+		a->env = cmpi_unpack_strv(r);
+		if (r->failed || a->first_rank != next || a->nranks == 0 ||
+		    a->nranks > m->size - next || !a->argv[0])
+			return -1;
+		next += a->nranks;
+	}
+	return next == m->size ? 0 : -1;
+}
+
+/* Runs of (node, count) covering the job; this node's ranks are derived. */
+static int unpack_rank_node(struct cmpi_unpack *r, struct cmpi_msg_job *m)
+{
+	uint32_t nruns = cmpi_unpack_u32(r), done = 0;
+	if (r->failed || nruns == 0 || nruns > r->left / 8)
+		return -1;
+	m->rank_node = calloc(m->size, sizeof *m->rank_node);
+	if (!m->rank_node)
+		return -1;
+	for (uint32_t i = 0; i < nruns; i++) {
+		uint32_t node = cmpi_unpack_u32(r), count = cmpi_unpack_u32(r);
+		if (r->failed || node >= m->nnodes || count == 0 || count > m->size - done)
+			return -1;
+		for (uint32_t k = 0; k < count; k++)
+			m->rank_node[done + k] = node;
+		m->nranks += node == m->node ? count : 0;
+		done += count;
+	}
+	if (done != m->size || !(m->ranks = calloc(m->nranks ? m->nranks : 1, sizeof *m->ranks)))
+		return -1;
+	for (uint32_t rank = 0, n = 0; rank < m->size; rank++)
+		if (m->rank_node[rank] == m->node)
+			m->ranks[n++] = rank;
+	return 0;
+}
+
 int cmpi_msg_job_read(const uint8_t *data, size_t len, struct cmpi_msg_job *m)
 {
+	struct cmpi_msg_placement *pl = &m->placement;
 	struct cmpi_unpack r;
 	cmpi_unpack_init(&r, data, len);
 	memset(m, 0, sizeof *m);
@@ -80,30 +161,21 @@ int cmpi_msg_job_read(const uint8_t *data, size_t len, struct cmpi_msg_job *m)
 	m->size = cmpi_unpack_u32(&r);
 	m->node = cmpi_unpack_u32(&r);
 	m->nnodes = cmpi_unpack_u32(&r);
-	m->first_rank = cmpi_unpack_u32(&r);
-	m->nranks = cmpi_unpack_u32(&r);
 	m->flags = cmpi_unpack_u32(&r);
-	m->cwd = cmpi_unpack_str(&r);
-	m->argv = cmpi_unpack_strv(&r);
 	m->env = cmpi_unpack_strv(&r);
 	m->node_names = cmpi_unpack_strv(&r);
-	if (r.failed || m->nnodes == 0 || m->nnodes > r.left / 4 ||
-	    cmpi_strv_len(m->node_names) != m->nnodes)
+	if (r.failed || m->size == 0 || m->size > CMPI_JOB_MAX_SIZE || m->nnodes == 0 ||
+	    m->node >= m->nnodes || cmpi_strv_len(m->node_names) != m->nnodes ||
+	    unpack_apps(&r, m) < 0 || unpack_rank_node(&r, m) < 0)
 		goto bad;
-	m->node_nranks = calloc(m->nnodes, sizeof *m->node_nranks);
-	if (!m->node_nranks)
-		goto bad;
-	uint64_t total = 0, first = 0;
-	for (uint32_t i = 0; i < m->nnodes; i++) {
-		m->node_nranks[i] = cmpi_unpack_u32(&r);
-		if (i < m->node)
-			first += m->node_nranks[i];
-		total += m->node_nranks[i];
-	}
-	/* The blocks must cover the job, this node's block must be the ranks it
-	 * runs, and there must be a program. */
-	if (!cmpi_unpack_done(&r) || m->node >= m->nnodes || total != m->size ||
-	    first != m->first_rank || m->node_nranks[m->node] != m->nranks || !m->argv[0])
+	pl->map_by = cmpi_unpack_u8(&r);
+	pl->bind_to = cmpi_unpack_u8(&r);
+	pl->overload = cmpi_unpack_u8(&r);
+	pl->report = cmpi_unpack_u8(&r);
+	pl->pe = cmpi_unpack_u32(&r);
+	pl->first_slot = cmpi_unpack_u32(&r);
+	if (!cmpi_unpack_done(&r) || pl->map_by > CMPI_JOB_MAP_MAX ||
+	    pl->bind_to > CMPI_JOB_BIND_MAX || pl->overload > 1 || pl->report > 1 || pl->pe == 0)
 		goto bad;
 	return 0;
 bad:
@@ -114,12 +186,30 @@ bad:
 void cmpi_msg_job_clear(struct cmpi_msg_job *m)
 {
 	free(m->jobid);
-	free(m->cwd);
-	cmpi_strv_free(m->argv);
 	cmpi_strv_free(m->env);
 	cmpi_strv_free(m->node_names);
-	free(m->node_nranks);
+	for (uint32_t i = 0; m->apps && i < m->napps; i++) {
+		free(m->apps[i].cwd);
+		cmpi_strv_free(m->apps[i].argv);
+		cmpi_strv_free(m->apps[i].env);
+	}
+	free(m->apps);
+	free(m->rank_node);
+	free(m->ranks);
 	memset(m, 0, sizeof *m);
+}
+
+long cmpi_msg_job_local_index(const struct cmpi_msg_job *m, uint32_t rank)
+{
+	return cmpi_rank_index(m->ranks, m->nranks, rank);
+}
+
+const struct cmpi_msg_app *cmpi_msg_job_app(const struct cmpi_msg_job *m, uint32_t rank)
+{
+	uint32_t i = 0;
+	while (i + 1 < m->napps && rank >= m->apps[i + 1].first_rank)
+		i++;
+	return &m->apps[i];
 }
 
 int cmpi_msg_stdio_write(struct evbuffer *out, uint32_t rank, uint8_t stream, const void *data,

@@ -210,3 +210,18 @@ int cmpi_parse_long(const char *s, long min, long max, long *out)
 	*out = v;
 	return 0;
 }
+
+long cmpi_rank_index(const uint32_t *sorted, long n, uint32_t rank)
+{
+	long lo = 0, hi = n - 1;
+	while (lo <= hi) {
+		long mid = lo + (hi - lo) / 2;
+		if (sorted[mid] == rank)
+			return mid;
+		if (sorted[mid] < rank)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}

@@ -33,7 +33,8 @@
 struct agent_slot {
 	long node;
 	struct control_conn *conn;
-	long first_rank, nranks, exited;
+	long nranks, exited;
+	const uint32_t *ranks; /* [nranks], the plan's */
 	bool connected;
 	bool done; /* said BYE, or was lost */
 };
@@ -41,6 +42,7 @@ struct agent_slot {
 struct job {
 	struct event_base *base;
 	const struct cmpi_options *opt;
+	const struct plan *plan;
 	long nranks, nagents;
 	char jobid[17];
 	uint8_t token[CMPI_TOKEN_SIZE];
@@ -50,7 +52,7 @@ struct job {
 	struct output *output;
 	struct agent_slot *agents;
 	char **node_names;     /* [nagents]: host names in the MPI maps */
-	uint32_t *node_nranks; /* [nagents] */
+	struct cmpi_msg_app *apps; /* [opt->napps]: the programs, as JOB carries them */
 	char **rank_env;       /* KEY=VALUE for every rank, on top of the agents' environment */
 	struct wireup *wireup;
 	struct timing *timing;
@@ -250,6 +252,19 @@ static void stdin_start(struct job *job)
 
 /* ---- control callbacks ---- */
 
+static bool runs_rank(const struct job *job, const struct agent_slot *slot, uint32_t rank)
+{
+	return rank < (uint32_t)job->nranks && (long)job->plan->rank_node[rank] == slot->node;
+}
+
+static const struct cmpi_msg_app *app_of_rank(const struct job *job, long rank)
+{
+	size_t i = 0;
+	while (i + 1 < job->opt->napps && rank >= (long)job->apps[i + 1].first_rank)
+		i++;
+	return &job->apps[i];
+}
+
 static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_hello *m)
 {
 	struct job *job = ctx;
@@ -264,19 +279,27 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 	}
 	cmpi_debug("agent %ld connected (pid %u)", slot->node, m->pid);
 
+	const struct cmpi_options *opt = job->opt;
+	bool stdin_here = slot->node == (long)job->plan->rank_node[0];
 	struct cmpi_msg_job msg = {
 		.jobid = job->jobid,
 		.size = (uint32_t)job->nranks,
 		.node = (uint32_t)slot->node,
 		.nnodes = (uint32_t)job->nagents,
-		.first_rank = (uint32_t)slot->first_rank,
-		.nranks = (uint32_t)slot->nranks,
-		.flags = slot->first_rank == 0 ? CMPI_JOB_STDIN_TO_RANK0 : 0,
-		.cwd = job->runtime->sees_our_files ? job->cwd : "", /* "": the image's */
-		.argv = job->opt->argv,
+		.flags = stdin_here ? CMPI_JOB_STDIN_TO_RANK0 : 0,
 		.env = job->rank_env,
 		.node_names = job->node_names,
-		.node_nranks = job->node_nranks,
+		.napps = (uint32_t)opt->napps,
+		.apps = job->apps,
+		.rank_node = job->plan->rank_node,
+		.placement = {
+			.map_by = (uint8_t)opt->map_by,
+			.bind_to = (uint8_t)opt->bind_to,
+			.overload = opt->bind_overload,
+			.report = opt->report_bindings,
+			.pe = (uint32_t)opt->pe,
+			.first_slot = (uint32_t)job->plan->nodes[slot->node].first_slot,
+		},
 	};
 	if (cmpi_msg_job_write(control_conn_output(conn), &msg) < 0) {
 		agent_lost(job, slot, "cannot send it the job");
@@ -284,7 +307,7 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 	}
 	slot->conn = conn;
 	control_conn_set_data(conn, slot);
-	if (slot->first_rank == 0)
+	if (stdin_here)
 		stdin_start(job);
 	bool all = true;
 	for (long i = 0; i < job->nagents; i++)
@@ -312,6 +335,8 @@ static const char *exit_how_name(unsigned how)
 		return "spawn failed";
 	case CMPI_EXIT_WIREUP_FAILED:
 		return "wire-up failed";
+	case CMPI_EXIT_BIND_FAILED:
+		return "binding failed";
 	}
 	return "?";
 }
@@ -319,6 +344,7 @@ static const char *exit_how_name(unsigned how)
 static void rank_exited(struct job *job, struct agent_slot *slot, const struct cmpi_msg_exit *m)
 {
 	long rank = m->rank;
+	const struct cmpi_msg_app *app = app_of_rank(job, rank);
 
 	output_flush_rank(job->output, rank);
 	slot->exited++;
@@ -341,8 +367,8 @@ static void rank_exited(struct job *job, struct agent_slot *slot, const struct c
 			 m->pid, m->code, strsignal((int)m->code));
 		break;
 	case CMPI_EXIT_EXEC_FAILED:
-		job_fail(job, JOB_EXIT_CANNOT_EXECUTE, 0, "cannot execute '%s': %s",
-			 job->opt->argv[0], strerror((int)m->code));
+		job_fail(job, JOB_EXIT_CANNOT_EXECUTE, 0, "cannot execute '%s': %s", app->argv[0],
+			 strerror((int)m->code));
 		break;
 	case CMPI_EXIT_SPAWN_FAILED:
 		job_fail(job, JOB_EXIT_ERROR, 0, "rank %ld on node %ld could not be started: %s",
@@ -355,7 +381,13 @@ static void rank_exited(struct job *job, struct agent_slot *slot, const struct c
 		break;
 	case CMPI_EXIT_CHDIR_FAILED:
 		job_fail(job, JOB_EXIT_ERROR, 0, "rank %ld on node %ld cannot enter '%s': %s",
-			 rank, slot->node, job->cwd, strerror((int)m->code));
+			 rank, slot->node, app->cwd[0] ? app->cwd : "its directory",
+			 strerror((int)m->code));
+		break;
+	case CMPI_EXIT_BIND_FAILED:
+		job_fail(job, JOB_EXIT_ERROR, 0,
+			 "rank %ld on node %ld could not be bound to its cores (--bind-to): %s",
+			 rank, slot->node, strerror((int)m->code));
 		break;
 	}
 }
@@ -385,15 +417,13 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 	}
 	switch (hdr->type) {
 	case CMPI_MSG_STDIO:
-		if (cmpi_msg_stdio_read(payload, hdr->length, &io) < 0 ||
-		    io.rank < slot->first_rank || io.rank >= slot->first_rank + slot->nranks)
+		if (cmpi_msg_stdio_read(payload, hdr->length, &io) < 0 || !runs_rank(job, slot, io.rank))
 			bad = "bad STDIO message";
 		else
 			output_write(job->output, io.rank, io.stream, io.data, io.len);
 		break;
 	case CMPI_MSG_EXIT:
-		if (cmpi_msg_exit_read(payload, hdr->length, &ex) < 0 ||
-		    ex.rank < slot->first_rank || ex.rank >= slot->first_rank + slot->nranks ||
+		if (cmpi_msg_exit_read(payload, hdr->length, &ex) < 0 || !runs_rank(job, slot, ex.rank) ||
 		    job->rank_exited[ex.rank]) {
 			bad = "bad EXIT message";
 			break;
@@ -402,7 +432,7 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 		rank_exited(job, slot, &ex);
 		break;
 	case CMPI_MSG_STDIN_ACK:
-		if (slot->first_rank != 0 || cmpi_msg_stdin_ack_read(payload, hdr->length, &ack) < 0)
+		if (!runs_rank(job, slot, 0) || cmpi_msg_stdin_ack_read(payload, hdr->length, &ack) < 0)
 			bad = "bad STDIN_ACK message";
 		else
 			stdin_acked(job, &ack);
@@ -417,8 +447,7 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 		if (hdr->length != 0)
 			bad = "bad STARTED message";
 		else
-			timing_ranks_started(job->timing, slot->node, slot->first_rank,
-					     slot->nranks);
+			timing_ranks_started(job->timing, slot->node, slot->ranks, slot->nranks);
 		break;
 	case CMPI_MSG_BYE:
 		cmpi_debug("agent %ld finished", slot->node);
@@ -617,54 +646,78 @@ static struct runtime *docker_runtime(struct job *job)
 	return rt;
 }
 
+/* The user's -x, -genv, --mca variables or cmpirun's own environment. */
+static bool user_sets(const struct job *job, const char *key)
+{
+	size_t len = strlen(key);
+	for (char **e = job->opt->env; e && *e; e++)
+		if (!strncmp(*e, key, len) && (*e)[len] == '=')
+			return true;
+	return getenv(key) != NULL;
+}
+
 /* Local agents inherit our environment, so ranks get only what the job adds:
- * with several agents, every "node" is this host, and traffic between them
- * belongs on loopback, not on whatever interface the MPI library picks (Open
- * MPI's TCP BTL and UCX both skip lo unless told). A user's own choice wins. */
+ * the user's -x, -genv and --mca, and, with several agents, loopback: every
+ * "node" is this host, and traffic between them belongs on loopback, not on
+ * whatever interface the MPI library picks (Open MPI's TCP BTL and UCX both
+ * skip lo unless told). A user's own choice wins. */
 static int rank_env(struct job *job)
 {
 	static const char *const loopback[] = {"OMPI_MCA_btl_tcp_if_include=lo",
 					       "UCX_NET_DEVICES=lo"};
-	size_t n = 0;
-	job->rank_env = calloc(sizeof loopback / sizeof loopback[0] + 1, sizeof *job->rank_env);
+	size_t n = 0, nuser = cmpi_strv_len(job->opt->env);
+	job->rank_env = calloc(sizeof loopback / sizeof loopback[0] + nuser + 1,
+			       sizeof *job->rank_env);
 	if (!job->rank_env)
 		return -1;
+	for (size_t i = 0; i < nuser; i++)
+		if (!(job->rank_env[n++] = strdup(job->opt->env[i])))
+			return -1;
 	for (size_t i = 0; job->nagents > 1 && i < sizeof loopback / sizeof loopback[0]; i++) {
 		char key[64];
 		snprintf(key, sizeof key, "%.*s", (int)strcspn(loopback[i], "="), loopback[i]);
 		/* Open MPI refuses if_include and if_exclude together. */
-		bool chosen = getenv(key) || (strstr(key, "if_include") &&
-					      getenv("OMPI_MCA_btl_tcp_if_exclude"));
+		bool chosen = user_sets(job, key) || (strstr(key, "if_include") &&
+						      user_sets(job, "OMPI_MCA_btl_tcp_if_exclude"));
 		if (!chosen && !(job->rank_env[n++] = strdup(loopback[i])))
 			return -1;
 	}
 	return 0;
 }
 
-/* Ranks in blocks over the agents, and the node names MPI will see. One agent
- * is this host; several agents on it are several nodes to MPI, so each gets
- * a name of its own (their shared-memory segment names must not clash). */
-static int plan_nodes(struct job *job)
+/* The plan's nodes become the agents, and the programs the JOB's apps. An
+ * engine on another host does not see our directories: there the image's
+ * working directory is used unless -wdir names one. */
+static int plan_agents(struct job *job)
 {
-	char host[256] = "localhost";
-	gethostname(host, sizeof host - 1);
+	const struct cmpi_options *opt = job->opt;
+	uint32_t first = 0;
+
 	job->node_names = calloc((size_t)job->nagents + 1, sizeof *job->node_names);
-	job->node_nranks = calloc((size_t)job->nagents, sizeof *job->node_nranks);
-	if (!job->node_names || !job->node_nranks)
+	job->apps = calloc(opt->napps, sizeof *job->apps);
+	if (!job->node_names || !job->apps)
 		return -1;
 	for (long i = 0; i < job->nagents; i++) {
 		struct agent_slot *slot = &job->agents[i];
 		slot->node = i;
-		cmpi_plan_block(job->nranks, job->nagents, i, &slot->first_rank, &slot->nranks);
-		job->node_nranks[i] = (uint32_t)slot->nranks;
-		if (job->nagents == 1)
-			job->node_names[i] = strdup(host);
-		else if (asprintf(&job->node_names[i], "%s-%ld", host, i) < 0)
-			job->node_names[i] = NULL;
-		if (!job->node_names[i])
+		slot->nranks = job->plan->nodes[i].nranks;
+		slot->ranks = job->plan->nodes[i].ranks;
+		if (!(job->node_names[i] = strdup(job->plan->nodes[i].name)))
 			return -1;
 	}
-	job->wireup = wireup_create(job->nagents, job->node_nranks, &wireup_ops, job);
+	for (size_t i = 0; i < opt->napps; i++) {
+		const struct cmpi_app *app = &opt->apps[i];
+		struct cmpi_msg_app *m = &job->apps[i];
+		m->first_rank = first;
+		m->nranks = (uint32_t)(opt->napps == 1 ? job->nranks : app->nranks);
+		m->argv = app->argv;
+		m->env = app->env;
+		m->cwd = app->wdir ? (char *)app->wdir
+				   : job->runtime->sees_our_files ? job->cwd : "";
+		first += m->nranks;
+	}
+	job->wireup = wireup_create(job->nagents, job->nranks, job->plan->rank_node, &wireup_ops,
+				    job);
 	return job->wireup && rank_env(job) == 0 ? 0 : -1;
 }
 
@@ -688,20 +741,35 @@ static int job_setup(struct job *job)
 	job->agents = calloc((size_t)job->nagents, sizeof *job->agents);
 	job->rank_exited = calloc((size_t)job->nranks, sizeof *job->rank_exited);
 	job->base = event_base_new();
-	if (!job->agents || !job->rank_exited || !job->base || !job->timing ||
-	    plan_nodes(job) < 0) {
+	if (!job->agents || !job->rank_exited || !job->base || !job->timing) {
 		cmpi_error("cannot set up the job: out of memory");
+		return -1;
+	}
+	job->output = output_create(job->base, job->nranks,
+				    job->opt->tag_output ? OUTPUT_PREFIX_TAG
+				    : job->opt->label	 ? OUTPUT_PREFIX_LABEL
+							 : OUTPUT_PREFIX_NONE,
+				    job->opt->output_dir, STDOUT_FILENO, STDERR_FILENO,
+				    on_output_backlog, job);
+	if (!job->output) {
+		if (job->opt->output_dir)
+			cmpi_error("cannot create the --output-filename files in %s: %s",
+				   job->opt->output_dir, strerror(errno));
+		else
+			cmpi_error("cannot set up the job: %s", strerror(errno));
 		return -1;
 	}
 	job->runtime = job->opt->image ? docker_runtime(job) : local_runtime(job);
 	if (!job->runtime)
 		return -1; /* said why */
+	if (plan_agents(job) < 0) {
+		cmpi_error("cannot set up the job: out of memory");
+		return -1;
+	}
 	timing_phase(job->timing, TIMING_SETUP);
-	job->output = output_create(job->base, job->nranks, job->opt->tag_output, STDOUT_FILENO,
-				    STDERR_FILENO, on_output_backlog, job);
 	job->server = control_server_create(job->base, job->runtime->control_addr, job->nagents,
 					    job->token, &control_ops, job);
-	if (!job->output || !job->server) {
+	if (!job->server) {
 		cmpi_error("cannot set up the job: %s", strerror(errno));
 		return -1;
 	}
@@ -792,15 +860,16 @@ static void job_teardown(struct job *job)
 	timing_free(job->timing);
 	cmpi_strv_free(job->node_names);
 	cmpi_strv_free(job->rank_env);
-	free(job->node_nranks);
+	free(job->apps);
 	free(job->agents);
 	free(job->rank_exited);
 	free(job->cwd);
 }
 
-int job_run(const struct cmpi_options *opt)
+int job_run(const struct cmpi_options *opt, const struct plan *plan)
 {
-	struct job job = {.opt = opt, .nranks = opt->nranks, .nagents = opt->nagents};
+	struct job job = {
+	    .opt = opt, .plan = plan, .nranks = plan->nranks, .nagents = plan->nnodes};
 
 	job.timing = timing_create(job.nranks); /* time 0 */
 	signal(SIGPIPE, SIG_IGN); /* a dead agent's socket must not kill the launcher */

@@ -16,6 +16,9 @@
 #define JOB_TERM_ESCALATE_MS 3000
 #define JOB_CONNECT_TIMEOUT_S 30
 
-int job_run(const struct cmpi_options *opt);
+struct plan;
+
+/* Runs the planned job to its end; returns cmpirun's exit status. */
+int job_run(const struct cmpi_options *opt, const struct plan *plan);
 
 #endif

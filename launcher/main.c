@@ -1,4 +1,4 @@
-/* main.c - cmpirun: parse the command line and run the job. */
+/* main.c - cmpirun: parse the command line, plan the job, and run it (or print the plan). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,23 +6,34 @@
 
 #include "cleanup.h"
 #include "cmpi/util.h"
+#include "dryrun.h"
 #include "job.h"
 #include "options.h"
+#include "plan.h"
 
 static const char usage_line[] = "Usage: cmpirun [options] program [args...]  (see cmpirun --help)\n";
 
-int main(int argc, char **argv)
+/* Every host given must be this machine: cmpirun has no ssh, and does not
+ * reach other hosts' engines yet. (Without hosts, the nodes are agents here.) */
+static int check_hosts(const struct plan *plan, const char *hostname)
 {
-	struct cmpi_options opt;
-	char err[256];
+	for (long i = 0; plan->hosts_given && i < plan->nnodes; i++) {
+		if (!plan_is_this_machine(plan->nodes[i].name, hostname)) {
+			cmpi_error("host '%s' is not this machine (%s): cmpirun uses no ssh and "
+				   "starts ranks only here",
+				   plan->nodes[i].name, hostname);
+			return -1;
+		}
+	}
+	return 0;
+}
 
-	cmpi_set_progname("cmpirun");
-	/* A closed stdin, stdout or stderr would be reused by the next open (our
-	 * event loop's epoll fd, say) and output would go there. */
-	for (int fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
-			return JOB_EXIT_ERROR;
-	switch (cmpi_options_parse(argc, argv, &opt, err, sizeof err)) {
+static int run(int argc, char **argv, struct cmpi_options *opt)
+{
+	char err[256], host[256] = "localhost";
+	struct plan plan;
+
+	switch (cmpi_options_parse(argc, argv, opt, err, sizeof err)) {
 	case CMPI_OPTIONS_HELP:
 		cmpi_options_help(stdout);
 		return 0;
@@ -36,18 +47,37 @@ int main(int argc, char **argv)
 	case CMPI_OPTIONS_RUN:
 		break;
 	}
-	if (opt.cleanup)
-		return cleanup_run(opt.engine);
-	if (opt.nranks == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		opt.nranks = cpus > 0 ? cpus : 1;
-		if (opt.nagents > opt.nranks) {
-			cmpi_error("--agents %ld is more than the %ld ranks (one per CPU); give -n",
-				   opt.nagents, opt.nranks);
-			fprintf(stderr, "%s", usage_line);
-			return JOB_EXIT_USAGE;
-		}
+	cmpi_set_verbose(opt->verbose);
+	if (opt->cleanup)
+		return cleanup_run(opt->engine);
+	gethostname(host, sizeof host - 1);
+	if (plan_make(opt, host, sysconf(_SC_NPROCESSORS_ONLN), &plan, err, sizeof err) < 0) {
+		cmpi_error("%s", err);
+		fprintf(stderr, "%s", usage_line);
+		return JOB_EXIT_USAGE;
 	}
-	cmpi_set_verbose(opt.verbose);
-	return job_run(&opt);
+	int rc;
+	if (opt->dry_run)
+		rc = dryrun_print(opt, &plan, host, stdout) == 0 ? 0 : JOB_EXIT_ERROR;
+	else if (check_hosts(&plan, host) < 0)
+		rc = JOB_EXIT_ERROR;
+	else
+		rc = job_run(opt, &plan);
+	plan_free(&plan);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmpi_options opt;
+
+	cmpi_set_progname("cmpirun");
+	/* A closed stdin, stdout or stderr would be reused by the next open (our
+	 * event loop's epoll fd, say) and output would go there. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return JOB_EXIT_ERROR;
+	int rc = run(argc, argv, &opt);
+	cmpi_options_free(&opt);
+	return rc;
 }

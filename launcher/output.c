@@ -1,8 +1,11 @@
 /* output.c - line assembly per rank and stream, so no two ranks' bytes share a line, and
  * writing to our stdout/stderr without ever blocking the event loop. */
+#define _GNU_SOURCE
 #include "output.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <poll.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "cmpi/msg.h"
 #include "cmpi/util.h"
@@ -34,7 +38,8 @@ struct sink {
 struct output {
 	struct event_base *base;
 	long nranks;
-	bool tag;
+	enum output_prefix prefix;
+	char *dir; /* --output-filename DIR/1, or NULL */
 	struct sink sink[2];         /* stdout, stderr; sink[1] unused when they are one file */
 	struct sink *route[2];       /* where each stream goes */
 	struct rank_stream *streams; /* [rank * 2 + stream index] */
@@ -44,6 +49,7 @@ struct output {
 	bool over;                   /* told the producer to pause */
 	bool discard;
 	size_t dropped;
+	size_t file_errors; /* writes to --output-filename files that failed */
 };
 
 static void on_partial_timer(evutil_socket_t fd, short what, void *arg);
@@ -141,15 +147,64 @@ static int sinks_init(struct output *out, int out_fd, int err_fd)
 	return sink_init(out, &out->sink[1], err_fd, &se);
 }
 
-struct output *output_create(struct event_base *base, long nranks, bool tag, int out_fd,
-			     int err_fd, output_backlog_f backlog_cb, void *ctx)
+/* DIR/1/rank.R/{stdout,stderr} for every rank, empty, so that a rank that
+ * said nothing still has its files. */
+static int make_rank_files(struct output *out, const char *dir)
+{
+	if (asprintf(&out->dir, "%s/1", dir) < 0) {
+		out->dir = NULL;
+		return -1;
+	}
+	if ((mkdir(dir, 0777) < 0 && errno != EEXIST) ||
+	    (mkdir(out->dir, 0777) < 0 && errno != EEXIST))
+		return -1;
+	for (long r = 0; r < out->nranks; r++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/rank.%ld", out->dir, r);
+		if (mkdir(path, 0777) < 0 && errno != EEXIST)
+			return -1;
+		for (int si = 0; si < 2; si++) {
+			snprintf(path, sizeof path, "%s/rank.%ld/%s", out->dir, r,
+				 si ? "stderr" : "stdout");
+			int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+			if (fd < 0)
+				return -1;
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+/* Regular files take a write at once; opened per write, so 64k ranks do not
+ * need 128k descriptors. */
+static void write_rank_file(struct output *out, long rank, int si, const uint8_t *data,
+			    size_t len)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/rank.%ld/%s", out->dir, rank, si ? "stderr" : "stdout");
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0 || cmpi_write_all(fd, data, len) < 0)
+		out->file_errors++;
+	if (fd >= 0)
+		close(fd);
+}
+
+struct output *output_create(struct event_base *base, long nranks, enum output_prefix prefix,
+			     const char *dir, int out_fd, int err_fd, output_backlog_f backlog_cb,
+			     void *ctx)
 {
 	struct output *out = calloc(1, sizeof *out);
 	if (!out)
 		return NULL;
 	out->base = base;
 	out->nranks = nranks;
-	out->tag = tag;
+	out->prefix = prefix;
+	if (dir && make_rank_files(out, dir) < 0) {
+		int err = errno;
+		output_free(out);
+		errno = err;
+		return NULL;
+	}
 	out->backlog = backlog_cb;
 	out->ctx = ctx;
 	out->streams = calloc((size_t)nranks * 2, sizeof *out->streams);
@@ -177,13 +232,17 @@ void output_free(struct output *out)
 	}
 	if (out->partial_timer)
 		event_free(out->partial_timer);
+	free(out->dir);
 	free(out);
 }
 
 static void add_piece(struct output *out, long rank, struct rank_stream *rs, struct sink *s,
 		      size_t len, bool ends_line)
 {
-	if (out->tag && !rs->midline)
+	if (out->prefix == OUTPUT_PREFIX_TAG && !rs->midline)
+		evbuffer_add_printf(s->queue, "[1,%ld]<%s>:", rank,
+				    rs == &out->streams[rank * 2] ? "stdout" : "stderr");
+	else if (out->prefix == OUTPUT_PREFIX_LABEL && !rs->midline)
 		evbuffer_add_printf(s->queue, "[%ld] ", rank);
 	evbuffer_remove_buffer(rs->pending, s->queue, len);
 	rs->midline = !ends_line;
@@ -195,6 +254,10 @@ void output_write(struct output *out, long rank, int stream, const uint8_t *data
 	struct rank_stream *rs = &out->streams[rank * 2 + si];
 	struct sink *s = out->route[si];
 
+	if (out->dir) {
+		write_rank_file(out, rank, si, data, len);
+		return;
+	}
 	if (out->discard && backlog(out) > OUTPUT_HIGH_WATER) {
 		out->dropped += len;
 		return;
@@ -293,6 +356,9 @@ void output_finish(struct output *out)
 			}
 		}
 	}
+	if (out->file_errors > 0)
+		cmpi_error("could not write %zu pieces of the ranks' output to --output-filename %s",
+			   out->file_errors, out->dir);
 	if (out->dropped > 0)
 		cmpi_error("dropped %zu bytes of the ranks' output while the job was killed: "
 			   "nothing was reading cmpirun's output",

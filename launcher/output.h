@@ -23,8 +23,16 @@ struct output;
  * under the low mark (over = false). */
 typedef void (*output_backlog_f)(void *ctx, bool over);
 
-struct output *output_create(struct event_base *base, long nranks, bool tag, int out_fd,
-			     int err_fd, output_backlog_f backlog, void *ctx);
+/* What starts each line of a rank: nothing, Open MPI's --tag-output
+ * "[1,R]<stdout>:" or MPICH's -l "[R] ". */
+enum output_prefix { OUTPUT_PREFIX_NONE, OUTPUT_PREFIX_TAG, OUTPUT_PREFIX_LABEL };
+
+/* With dir (--output-filename), each rank's stdout and stderr go to the files
+ * DIR/1/rank.R/stdout and stderr instead, as Open MPI lays them out; they are
+ * created here, and NULL with errno comes back when they cannot be. */
+struct output *output_create(struct event_base *base, long nranks, enum output_prefix prefix,
+			     const char *dir, int out_fd, int err_fd, output_backlog_f backlog,
+			     void *ctx);
 void output_free(struct output *out);
 /* stream is CMPI_STREAM_STDOUT or CMPI_STREAM_STDERR. Never blocks: what the
  * reader cannot take yet waits in memory and goes out when it can. */

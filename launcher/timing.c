@@ -79,11 +79,12 @@ void timing_phase(struct timing *t, enum timing_phase p)
 		t->phase[p] = elapsed(t);
 }
 
-void timing_ranks_started(struct timing *t, long node, long first, long count)
+void timing_ranks_started(struct timing *t, long node, const uint32_t *ranks, long count)
 {
 	if (!t)
 		return;
-	for (long r = first; r >= 0 && r < first + count && r < t->nranks; r++) {
+	for (long i = 0; i < count && ranks[i] < t->nranks; i++) {
+		long r = ranks[i];
 		t->ranks[r].node = node;
 		if (t->ranks[r].started < 0) {
 			t->ranks[r].started = elapsed(t);

@@ -4,6 +4,7 @@
 #ifndef CMPI_TIMING_H
 #define CMPI_TIMING_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 enum timing_phase {
@@ -26,8 +27,8 @@ void timing_free(struct timing *t);
 
 /* The first call for a phase counts; later ones are ignored. */
 void timing_phase(struct timing *t, enum timing_phase p);
-/* Ranks first .. first + count - 1 of node are forked (their agent said STARTED). */
-void timing_ranks_started(struct timing *t, long node, long first, long count);
+/* ranks[count] of node are forked (their agent said STARTED). */
+void timing_ranks_started(struct timing *t, long node, const uint32_t *ranks, long count);
 /* The rank's MPI library connected to its agent: once all have, RANKS_IN_MPI. */
 void timing_rank_in_mpi(struct timing *t, long rank);
 /* The rank ended: how ("exited", "signaled", "not started") and its code. */

@@ -28,7 +28,7 @@ struct wireup {
 	void *ctx;
 	long nnodes, nranks;
 	long participants;     /* nodes with ranks: every one takes part in every fence */
-	uint32_t *first_rank;  /* [node] */
+	uint32_t *rank_node;   /* [rank] */
 	uint32_t *node_nranks; /* [node] */
 	struct fence *fences;
 	bool broken;		 /* an agent is gone: no allgather can complete */
@@ -37,8 +37,8 @@ struct wireup {
 	long exited_without_mpi; /* a rank that exited 0 before anyone used MPI, or -1 */
 };
 
-struct wireup *wireup_create(long nnodes, const uint32_t *node_nranks, const struct wireup_ops *ops,
-			     void *ctx)
+struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node,
+			     const struct wireup_ops *ops, void *ctx)
 {
 	struct wireup *w = calloc(1, sizeof *w);
 	if (!w)
@@ -47,18 +47,17 @@ struct wireup *wireup_create(long nnodes, const uint32_t *node_nranks, const str
 	w->ctx = ctx;
 	w->nnodes = nnodes;
 	w->exited_without_mpi = -1;
-	w->first_rank = calloc((size_t)nnodes, sizeof *w->first_rank);
+	w->nranks = nranks;
+	w->rank_node = calloc((size_t)(nranks ? nranks : 1), sizeof *w->rank_node);
 	w->node_nranks = calloc((size_t)nnodes, sizeof *w->node_nranks);
-	for (long i = 0; w->first_rank && w->node_nranks && i < nnodes; i++) {
-		w->first_rank[i] = (uint32_t)w->nranks;
-		w->node_nranks[i] = node_nranks[i];
-		w->nranks += node_nranks[i];
-		w->participants += node_nranks[i] > 0;
-	}
-	w->state = calloc((size_t)(w->nranks ? w->nranks : 1), 1);
-	if (!w->first_rank || !w->node_nranks || !w->state) {
+	w->state = calloc((size_t)(nranks ? nranks : 1), 1);
+	if (!w->rank_node || !w->node_nranks || !w->state) {
 		wireup_free(w);
 		return NULL;
+	}
+	for (long r = 0; r < nranks; r++) {
+		w->rank_node[r] = rank_node[r];
+		w->participants += w->node_nranks[rank_node[r]]++ == 0;
 	}
 	return w;
 }
@@ -80,7 +79,7 @@ void wireup_free(struct wireup *w)
 		w->fences = f->next;
 		fence_free(f);
 	}
-	free(w->first_rank);
+	free(w->rank_node);
 	free(w->node_nranks);
 	free(w->state);
 	free(w);
@@ -103,23 +102,9 @@ __attribute__((format(printf, 3, 4))) static void fail(struct wireup *w, int cod
 	w->ops->fail(w->ctx, code, msg);
 }
 
-/* Binary search over the blocks: CLIENT messages come once or twice a rank. */
 static long node_of_rank(const struct wireup *w, long rank)
 {
-	long lo = 0, hi = w->nnodes - 1;
-	if (rank < 0 || rank >= w->nranks)
-		return -1;
-	while (lo < hi) { /* the last node whose first rank is <= rank */
-		long mid = lo + (hi - lo + 1) / 2;
-		if ((long)w->first_rank[mid] <= rank)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	/* Nodes without ranks share their first rank with the next node. */
-	while (lo > 0 && w->node_nranks[lo] == 0)
-		lo--;
-	return rank < (long)w->first_rank[lo] + (long)w->node_nranks[lo] ? lo : -1;
+	return rank < 0 || rank >= w->nranks ? -1 : (long)w->rank_node[rank];
 }
 
 /* ---- allgather ---- */

@@ -22,9 +22,9 @@ struct wireup_ops {
 	void (*fence_done)(void *ctx);
 };
 
-/* node_nranks[nnodes] is the plan: ranks per node, consecutive blocks. */
-struct wireup *wireup_create(long nnodes, const uint32_t *node_nranks, const struct wireup_ops *ops,
-			     void *ctx);
+/* rank_node[nranks] is the plan: the node of each rank (copied). */
+struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node,
+			     const struct wireup_ops *ops, void *ctx);
 void wireup_free(struct wireup *w);
 
 /* True for the frame types handled here. */

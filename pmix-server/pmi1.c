@@ -40,6 +40,7 @@ struct slot {
 struct pmi1_server {
 	struct pmi1_job job;
 	char *kvsname, *mapping; /* owned copies of job.kvsname, job.process_mapping */
+	uint32_t *ranks, *rank_app; /* owned copies of job.ranks, job.rank_app */
 	const struct pmi1_ops *ops;
 	void *ctx;
 	struct kvs kvs;
@@ -320,6 +321,14 @@ static bool is_pmi2(const char *p, size_t len)
 
 /* ---- commands ---- */
 
+/* The slot of one of this agent's ranks, or NULL for another agent's. */
+/* The slot of one of this agent's ranks, or NULL for another agent's. */
+static struct slot *slot_of(struct pmi1_server *srv, long rank)
+{
+	long i = rank < 0 ? -1 : cmpi_rank_index(srv->job.ranks, srv->job.nranks, (uint32_t)rank);
+	return i < 0 ? NULL : &srv->slots[i];
+}
+
 static int cmd_initack(struct pmi1_client *c, const struct words *w)
 {
 	struct pmi1_server *srv = c->srv;
@@ -331,13 +340,13 @@ static int cmd_initack(struct pmi1_client *c, const struct words *w)
 		return -1;
 	}
 	/* PMI_ID is the global rank (as hydra sets it); it must be one of ours. */
-	if (!id || cmpi_parse_long(id, srv->job.first_rank,
-				   srv->job.first_rank + srv->job.nranks - 1, &rank) < 0) {
+	struct slot *s = NULL;
+	if (!id || cmpi_parse_long(id, 0, srv->job.size - 1, &rank) < 0 ||
+	    !(s = slot_of(srv, rank))) {
 		failf(c, "sent cmd=initack with pmiid '%.20s', not a rank of this node",
 		      id ? id : "");
 		return -1;
 	}
-	struct slot *s = &srv->slots[rank - srv->job.first_rank];
 	if (s->client || s->used) {
 		failf(c, "sent cmd=initack pmiid=%ld, a rank already connected or done", rank);
 		return -1;
@@ -358,7 +367,7 @@ static int cmd_init(struct pmi1_client *c, const struct words *w)
 	if (rc == 0 && !c->initialized) {
 		c->initialized = true;
 		if (c->rank >= 0)
-			c->srv->slots[c->rank - c->srv->job.first_rank].used = true;
+			slot_of(c->srv, c->rank)->used = true;
 		c->srv->ops->initialized(c->srv->ctx, c->rank);
 	}
 	return 0;
@@ -427,7 +436,7 @@ static int cmd_get(struct pmi1_client *c, const struct words *w)
 static int cmd_barrier_in(struct pmi1_client *c)
 {
 	struct pmi1_server *srv = c->srv;
-	struct slot *s = &srv->slots[c->rank - srv->job.first_rank];
+	struct slot *s = slot_of(srv, c->rank);
 
 	if (s->in_barrier) {
 		fail(c, "sent cmd=barrier_in twice in one barrier");
@@ -547,7 +556,7 @@ static int handle_line(struct pmi1_client *c, char *line)
 		return reply(c, "cmd=maxes kvsname_max=%d keylen_max=%d vallen_max=%d\n",
 			     PMI1_KVSNAME_MAX, PMI1_KEYLEN_MAX, PMI1_VALLEN_MAX);
 	if (!strcmp(cmd, "get_appnum"))
-		return reply(c, "cmd=appnum appnum=%ld\n", job->appnum);
+		return reply(c, "cmd=appnum appnum=%u\n", job->rank_app ? job->rank_app[c->rank] : 0);
 	if (!strcmp(cmd, "get_my_kvsname"))
 		return reply(c, "cmd=my_kvsname kvsname=%s\n", srv->kvsname);
 	if (!strcmp(cmd, "get_universe_size"))
@@ -586,10 +595,17 @@ struct pmi1_server *pmi1_server_create(const struct pmi1_job *job, const struct 
 	if (!job || !ops || !job->kvsname || !*job->kvsname ||
 	    strlen(job->kvsname) >= PMI1_KVSNAME_MAX ||
 	    !word_ok(job->kvsname, strlen(job->kvsname), true) || job->size < 1 ||
-	    job->nranks < 0 || job->first_rank < 0 || job->first_rank > job->size - job->nranks ||
+	    job->nranks < 0 || job->nranks > job->size || (job->nranks && !job->ranks) ||
 	    (job->process_mapping && strlen(job->process_mapping) > PMI1_VALLEN_MAX)) {
 		errno = EINVAL;
 		return NULL;
+	}
+	for (long i = 0; i < job->nranks; i++) {
+		if (job->ranks[i] >= (uint32_t)job->size ||
+		    (i > 0 && job->ranks[i] <= job->ranks[i - 1])) {
+			errno = EINVAL;
+			return NULL;
+		}
 	}
 	if (!(srv = calloc(1, sizeof *srv)))
 		goto error;
@@ -600,8 +616,19 @@ struct pmi1_server *pmi1_server_create(const struct pmi1_job *job, const struct 
 		goto error;
 	if (job->process_mapping && !(srv->mapping = strdup(job->process_mapping)))
 		goto error;
+	srv->ranks = malloc(((size_t)job->nranks + 1) * sizeof *srv->ranks);
+	if (!srv->ranks)
+		goto error;
+	memcpy(srv->ranks, job->ranks, (size_t)job->nranks * sizeof *srv->ranks);
+	if (job->rank_app) {
+		if (!(srv->rank_app = malloc((size_t)job->size * sizeof *srv->rank_app)))
+			goto error;
+		memcpy(srv->rank_app, job->rank_app, (size_t)job->size * sizeof *srv->rank_app);
+	}
 	srv->job.kvsname = srv->kvsname;
 	srv->job.process_mapping = srv->mapping;
+	srv->job.ranks = srv->ranks;
+	srv->job.rank_app = srv->rank_app;
 	if (!(srv->slots = calloc((size_t)job->nranks + 1, sizeof *srv->slots)))
 		goto error;
 	return srv;
@@ -622,6 +649,8 @@ void pmi1_server_free(struct pmi1_server *srv)
 	free(srv->pending);
 	free(srv->kvsname);
 	free(srv->mapping);
+	free(srv->ranks);
+	free(srv->rank_app);
 	free(srv);
 }
 
@@ -630,11 +659,10 @@ struct pmi1_client *pmi1_client_create(struct pmi1_server *srv, long rank, void 
 	struct slot *s = NULL;
 
 	if (rank >= 0) {
-		if (rank < srv->job.first_rank || rank - srv->job.first_rank >= srv->job.nranks) {
+		if (!(s = slot_of(srv, rank))) {
 			errno = EINVAL;
 			return NULL;
 		}
-		s = &srv->slots[rank - srv->job.first_rank];
 		if (s->client) {
 			errno = EBUSY;
 			return NULL;
@@ -669,8 +697,9 @@ bool pmi1_client_in_mpi(const struct pmi1_client *c)
 
 void pmi1_server_rank_gone(struct pmi1_server *srv, long rank)
 {
-	if (rank >= srv->job.first_rank && rank - srv->job.first_rank < srv->job.nranks)
-		srv->slots[rank - srv->job.first_rank].used = true;
+	struct slot *s = slot_of(srv, rank);
+	if (s)
+		s->used = true;
 }
 
 void pmi1_client_free(struct pmi1_client *c)
@@ -678,8 +707,9 @@ void pmi1_client_free(struct pmi1_client *c)
 	if (!c)
 		return;
 	struct pmi1_server *srv = c->srv;
-	if (c->rank >= 0 && srv->slots[c->rank - srv->job.first_rank].client == c)
-		srv->slots[c->rank - srv->job.first_rank].client = NULL;
+	struct slot *s = c->rank >= 0 ? slot_of(srv, c->rank) : NULL;
+	if (s && s->client == c)
+		s->client = NULL;
 	if (c->prev)
 		c->prev->next = c->next;
 	else

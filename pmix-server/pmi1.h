@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The client's line limit (MPICH's PMIU_MAXLINE); a longer line is an error. */
 #define PMI1_MAXLINE 1024
@@ -19,9 +20,10 @@ struct pmi1_client;
 struct pmi1_job {
 	const char *kvsname; /* the job id */
 	long size;	     /* ranks in the job */
-	long appnum;
+	const uint32_t *rank_app;    /* [size]: each rank's appnum (MPMD); NULL: all 0 */
 	const char *process_mapping; /* "(vector,(0,2,4))"; NULL: none is published */
-	long first_rank, nranks;     /* this agent's ranks */
+	const uint32_t *ranks;       /* [nranks]: this agent's ranks, ascending */
+	long nranks;
 };
 
 /* Callbacks into the agent. `client_ctx` is what pmi1_client_create was given.

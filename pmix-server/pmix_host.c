@@ -446,7 +446,6 @@ static int job_maps(const struct pmix_host_job *job, char **nodes, char **procs)
 {
 	FILE *fn, *fp;
 	size_t ln, lp;
-	long rank = 0;
 
 	*nodes = *procs = NULL;
 	fn = open_memstream(nodes, &ln);
@@ -461,10 +460,15 @@ static int job_maps(const struct pmix_host_job *job, char **nodes, char **procs)
 		return -1;
 	}
 	for (long i = 0; i < job->nnodes; i++) {
+		bool first = true;
 		fprintf(fn, "%s%s", i ? "," : "", job->node_names[i]);
 		fputs(i ? ";" : "", fp);
-		for (uint32_t k = 0; k < job->node_nranks[i]; k++, rank++)
-			fprintf(fp, "%s%ld", k ? "," : "", rank);
+		for (long rank = 0; rank < job->size; rank++) {
+			if (job->rank_node[rank] != (uint32_t)i)
+				continue;
+			fprintf(fp, "%s%ld", first ? "" : ",", rank);
+			first = false;
+		}
 	}
 	fclose(fn);
 	fclose(fp);
@@ -476,28 +480,53 @@ static void info_load(pmix_info_t *info, const char *key, const void *val, pmix_
 	PMIX_INFO_LOAD(info, key, val, type);
 }
 
+/* PMIX_CPUSET and PMIX_LOCALITY_STRING of a bound local rank; NULLs when
+ * libpmix cannot make them (then Open MPI takes the ranks as unbound). */
+static void rank_locality(const struct pmix_host *h, long rank, long node_rank, char **cpuset,
+			  char **locality)
+{
+	long i = h->job.rank_node[rank] == (uint32_t)h->job.node ? node_rank : -1;
+	*cpuset = *locality = NULL;
+	if (i < 0 || !h->job.cpusets || !h->job.cpusets[i])
+		return;
+	pmix_cpuset_t set = {.source = "hwloc", .bitmap = h->job.cpusets[i]};
+	if (PMIx_server_generate_cpuset_string(&set, cpuset) != PMIX_SUCCESS)
+		*cpuset = NULL;
+	if (PMIx_server_generate_locality_string(&set, locality) != PMIX_SUCCESS)
+		*locality = NULL;
+}
+
 /* Per-rank data libpmix does not derive from the maps (as Slurm gives it). */
-static void proc_data(const struct pmix_host *h, long rank, long node, long node_rank,
+static void proc_data(const struct pmix_host *h, long rank, long node_rank, long app_rank,
 		      pmix_info_t *info)
 {
 	pmix_data_array_t *arr;
-	uint32_t nodeid = (uint32_t)node, appnum = 0;
-	pmix_rank_t r = (pmix_rank_t)rank;
-	pmix_rank_t grank = (pmix_rank_t)rank;
+	uint32_t nodeid = h->job.rank_node[rank], appnum = h->job.rank_app[rank];
+	pmix_rank_t r = (pmix_rank_t)rank, grank = (pmix_rank_t)rank;
+	pmix_rank_t arank = (pmix_rank_t)app_rank;
 	uint16_t lrank = (uint16_t)node_rank, nrank = (uint16_t)node_rank;
+	char *cpuset, *locality;
+	size_t n = 8;
 
-	PMIX_DATA_ARRAY_CREATE(arr, 8, PMIX_INFO);
+	rank_locality(h, rank, node_rank, &cpuset, &locality);
+	PMIX_DATA_ARRAY_CREATE(arr, 8 + (cpuset != NULL) + (locality != NULL), PMIX_INFO);
 	pmix_info_t *a = arr->array;
 	info_load(&a[0], PMIX_RANK, &r, PMIX_PROC_RANK);
 	info_load(&a[1], PMIX_APPNUM, &appnum, PMIX_UINT32);
 	info_load(&a[2], PMIX_GLOBAL_RANK, &grank, PMIX_PROC_RANK);
-	info_load(&a[3], PMIX_APP_RANK, &grank, PMIX_PROC_RANK);
+	info_load(&a[3], PMIX_APP_RANK, &arank, PMIX_PROC_RANK);
 	info_load(&a[4], PMIX_LOCAL_RANK, &lrank, PMIX_UINT16);
 	info_load(&a[5], PMIX_NODE_RANK, &nrank, PMIX_UINT16);
 	info_load(&a[6], PMIX_NODEID, &nodeid, PMIX_UINT32);
-	info_load(&a[7], PMIX_HOSTNAME, h->job.node_names[node], PMIX_STRING);
+	info_load(&a[7], PMIX_HOSTNAME, h->job.node_names[nodeid], PMIX_STRING);
+	if (cpuset)
+		info_load(&a[n++], PMIX_CPUSET, cpuset, PMIX_STRING);
+	if (locality)
+		info_load(&a[n++], PMIX_LOCALITY_STRING, locality, PMIX_STRING);
 	PMIX_INFO_LOAD(info, PMIX_PROC_DATA, arr, PMIX_DATA_ARRAY);
 	PMIX_DATA_ARRAY_FREE(arr);
+	free(cpuset);
+	free(locality);
 }
 
 static int register_job(struct pmix_host *h)
@@ -528,10 +557,18 @@ static int register_job(struct pmix_host *h)
 	 * discovers it itself (reading /sys, slowly) in every rank when not. */
 	if (h->topology_xml)
 		PMIX_INFO_LOAD(&info[9], PMIX_HWLOC_XML_V2, h->topology_xml, PMIX_STRING);
-	long rank = 0;
-	for (long node = 0; node < job->nnodes; node++)
-		for (uint32_t k = 0; k < job->node_nranks[node]; k++, rank++)
-			proc_data(h, rank, node, (long)k, &info[nfixed + (size_t)rank]);
+	/* A rank's local rank counts the ranks before it on its node, its app
+	 * rank those before it in its program. */
+	long *node_seen = calloc((size_t)job->nnodes, sizeof *node_seen);
+	if (!node_seen)
+		goto out;
+	for (long rank = 0, app_first = 0; rank < job->size; rank++) {
+		if (rank > 0 && job->rank_app[rank] != job->rank_app[rank - 1])
+			app_first = rank;
+		proc_data(h, rank, node_seen[job->rank_node[rank]]++, rank - app_first,
+			  &info[nfixed + (size_t)rank]);
+	}
+	free(node_seen);
 
 	struct op_wait ow = OP_WAIT_INIT;
 	pmix_status_t st = op_wait(&ow, PMIx_server_register_nspace(h->nspace, (int)job->nranks,

@@ -16,9 +16,16 @@ struct pmix_host;
 struct pmix_host_job {
 	const char *jobid;
 	long size, node, nnodes;
-	char *const *node_names;     /* [nnodes] */
-	const uint32_t *node_nranks; /* [nnodes], consecutive blocks */
-	long first_rank, nranks;     /* this node's ranks */
+	char *const *node_names;  /* [nnodes] */
+	const uint32_t *rank_node; /* [size]: the node of each rank */
+	const uint32_t *rank_app;  /* [size]: the program (appnum) of each rank; apps are
+				    * consecutive ranks */
+	const uint32_t *ranks;     /* [nranks]: this node's ranks, ascending */
+	long nranks;
+	/* [nranks]: the hwloc_bitmap_t each local rank is bound to, NULL entries
+	 * for unbound ranks; NULL when none is. Ranks learn it as PMIX_CPUSET and
+	 * PMIX_LOCALITY_STRING, which Open MPI uses to tell its peers' distance. */
+	void *const *cpusets;
 	/* The node's hwloc topology (hwloc_topology_t), loaded once by the agent:
 	 * libpmix then need not discover it again, and the ranks get it as XML
 	 * instead of each reading /sys. NULL: libpmix discovers its own. */

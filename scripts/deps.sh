@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages cmpirun needs to build and test (root; skips what is there).
 set -euo pipefail
 
-packages=(gcc libc6-dev make cmake pkg-config libevent-dev libcmocka-dev libpmix-dev libhwloc-dev
+packages=(gcc libc6-dev make cmake pkg-config libevent-dev libcmocka-dev libpmix-dev libhwloc-dev hwloc-nox
 	openmpi-bin libopenmpi-dev mpich libmpich-dev python3-mpi4py libcurl4-openssl-dev libjansson-dev
 	curl mmdebstrap docker-registry openssl iproute2 gnuplot-nox libibverbs-dev)
 

@@ -90,26 +90,39 @@ static void hello_round_trip(void **state)
 	evbuffer_free(buf);
 }
 
-static size_t encode_job(uint8_t *payload, size_t cap)
+/* An MPMD job of 8 ranks, round-robin over 2 nodes, seen by node 1; `change`
+ * spoils one field before it is encoded. */
+static size_t encode_job(uint8_t *payload, size_t cap, void (*change)(struct cmpi_msg_job *))
 {
 	struct evbuffer *buf = evbuffer_new();
-	char *argv[] = {"./prog", "a b", "", NULL};
+	char *argv_a[] = {"./a", "x y", "", NULL};
+	char *argv_b[] = {"./b", NULL};
 	char *env[] = {"X=1", NULL};
+	char *env_b[] = {"B=2", NULL};
+	char *no_env[] = {NULL};
 	char *names[] = {"hostA", "hostB", NULL};
-	uint32_t counts[] = {4, 4};
-	struct cmpi_msg_job job = {.jobid = "abc",
-				   .size = 8,
-				   .node = 1,
-				   .nnodes = 2,
-				   .first_rank = 4,
-				   .nranks = 4,
-				   .flags = CMPI_JOB_STDIN_TO_RANK0,
-				   .cwd = "/tmp",
-				   .argv = argv,
-				   .env = env,
-				   .node_names = names,
-				   .node_nranks = counts};
+	uint32_t rank_node[] = {0, 1, 0, 1, 0, 1, 0, 1};
+	struct cmpi_msg_app apps[] = {
+	    {.first_rank = 0, .nranks = 5, .cwd = "/tmp", .argv = argv_a, .env = no_env},
+	    {.first_rank = 5, .nranks = 3, .cwd = "", .argv = argv_b, .env = env_b},
+	};
+	struct cmpi_msg_job job = {
+	    .jobid = "abc",
+	    .size = 8,
+	    .node = 1,
+	    .nnodes = 2,
+	    .flags = CMPI_JOB_STDIN_TO_RANK0,
+	    .env = env,
+	    .node_names = names,
+	    .napps = 2,
+	    .apps = apps,
+	    .rank_node = rank_node,
+	    .placement = {.map_by = 2, .bind_to = 2, .overload = 0, .report = 1, .pe = 2,
+			  .first_slot = 4},
+	};
 	size_t len;
+	if (change)
+		change(&job);
 	assert_int_equal(cmpi_msg_job_write(buf, &job), 0);
 	take_frame(buf, CMPI_MSG_JOB, payload, &len);
 	assert_true(len <= cap);
@@ -122,22 +135,43 @@ static void job_round_trip(void **state)
 	uint8_t payload[1024];
 	struct cmpi_msg_job job;
 	(void)state;
-	size_t len = encode_job(payload, sizeof payload);
+	size_t len = encode_job(payload, sizeof payload, NULL);
 	assert_int_equal(cmpi_msg_job_read(payload, len, &job), 0);
 	assert_string_equal(job.jobid, "abc");
 	assert_int_equal(job.size, 8);
-	assert_int_equal(job.first_rank, 4);
-	assert_int_equal(job.nranks, 4);
-	assert_string_equal(job.cwd, "/tmp");
-	assert_int_equal(cmpi_strv_len(job.argv), 3);
-	assert_string_equal(job.argv[1], "a b");
-	assert_string_equal(job.argv[2], "");
+	assert_int_equal(job.node, 1);
+	assert_int_equal(job.flags, CMPI_JOB_STDIN_TO_RANK0);
 	assert_string_equal(job.env[0], "X=1");
 	assert_null(job.env[1]);
 	assert_string_equal(job.node_names[1], "hostB");
 	assert_null(job.node_names[2]);
-	assert_int_equal(job.node_nranks[0], 4);
-	assert_int_equal(job.node_nranks[1], 4);
+	assert_int_equal(job.napps, 2);
+	assert_string_equal(job.apps[0].cwd, "/tmp");
+	assert_int_equal(cmpi_strv_len(job.apps[0].argv), 3);
+	assert_string_equal(job.apps[0].argv[1], "x y");
+	assert_string_equal(job.apps[0].argv[2], "");
+	assert_null(job.apps[0].env[0]);
+	assert_string_equal(job.apps[1].argv[0], "./b");
+	assert_string_equal(job.apps[1].env[0], "B=2");
+	assert_int_equal(job.apps[1].first_rank, 5);
+	assert_int_equal(job.apps[1].nranks, 3);
+	for (uint32_t r = 0; r < 8; r++)
+		assert_int_equal(job.rank_node[r], r % 2);
+	/* This node's ranks, and where each rank's program is. */
+	assert_int_equal(job.nranks, 4);
+	assert_int_equal(job.ranks[0], 1);
+	assert_int_equal(job.ranks[3], 7);
+	assert_int_equal(cmpi_msg_job_local_index(&job, 5), 2);
+	assert_int_equal(cmpi_msg_job_local_index(&job, 4), -1);
+	assert_int_equal(cmpi_msg_job_local_index(&job, 8), -1);
+	assert_ptr_equal(cmpi_msg_job_app(&job, 4), &job.apps[0]);
+	assert_ptr_equal(cmpi_msg_job_app(&job, 5), &job.apps[1]);
+	assert_ptr_equal(cmpi_msg_job_app(&job, 7), &job.apps[1]);
+	assert_int_equal(job.placement.map_by, 2);
+	assert_int_equal(job.placement.bind_to, 2);
+	assert_int_equal(job.placement.report, 1);
+	assert_int_equal(job.placement.pe, 2);
+	assert_int_equal(job.placement.first_slot, 4);
 	cmpi_msg_job_clear(&job);
 }
 
@@ -146,41 +180,75 @@ static void job_truncated_everywhere(void **state)
 	uint8_t payload[1024];
 	struct cmpi_msg_job job;
 	(void)state;
-	size_t len = encode_job(payload, sizeof payload);
+	size_t len = encode_job(payload, sizeof payload, NULL);
 	for (size_t cut = 0; cut < len; cut++)
 		assert_int_equal(cmpi_msg_job_read(payload, cut, &job), -1);
 }
 
+static void node_out_of_range(struct cmpi_msg_job *m)
+{
+	m->node = 2; /* of 2 */
+}
+
+static void apps_leave_a_gap(struct cmpi_msg_job *m)
+{
+	m->apps[1].first_rank = 6;
+	m->apps[1].nranks = 2;
+}
+
+static void app_without_ranks(struct cmpi_msg_job *m)
+{
+	m->apps[0].nranks = 0;
+	m->apps[1].first_rank = 0;
+	m->apps[1].nranks = 8;
+}
+
+static void app_without_program(struct cmpi_msg_job *m)
+{
+	static char *empty[] = {NULL};
+	m->apps[1].argv = empty;
+}
+
+static void rank_on_unknown_node(struct cmpi_msg_job *m)
+{
+	m->rank_node[3] = 2;
+}
+
+static void bad_binding(struct cmpi_msg_job *m)
+{
+	m->placement.bind_to = 9;
+}
+
+static void no_cores_per_rank(struct cmpi_msg_job *m)
+{
+	m->placement.pe = 0;
+}
+
 static void job_rejects_bad_fields(void **state)
 {
+	void (*changes[])(struct cmpi_msg_job *) = {
+	    node_out_of_range,	  apps_leave_a_gap, app_without_ranks, app_without_program,
+	    rank_on_unknown_node, bad_binding,	    no_cores_per_rank,
+	};
 	uint8_t payload[1024];
 	struct cmpi_msg_job job;
 	(void)state;
-	size_t len = encode_job(payload, sizeof payload);
-	/* jobid "abc" = 4 + 3 bytes, then size, node, nnodes, first_rank, nranks. */
-	size_t first_rank_at = 7 + 12;
+	for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+		size_t len = encode_job(payload, sizeof payload, changes[i]);
+		assert_int_equal(cmpi_msg_job_read(payload, len, &job), -1);
+	}
+
+	size_t len = encode_job(payload, sizeof payload, NULL);
 	uint8_t bad[1024];
-
-	memcpy(bad, payload, len);
-	bad[first_rank_at + 3] = 6; /* ranks 6..9 do not fit in a job of 8 */
-	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
-
-	memcpy(bad, payload, len);
-	bad[7 + 4 + 3] = 2; /* node 2 of 2 */
-	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
-
 	memcpy(bad, payload, len);
 	bad[4] = '\0'; /* embedded NUL in a string */
 	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
 
-	/* The per-node counts come last: they must add up to the job and put
-	 * this node's block where first_rank and nranks say. */
+	/* The runs come before the 12 bytes of placement: they must add up to
+	 * the job. The last run, (1, 1), becomes (1, 2): 9 ranks in a job of 8. */
 	memcpy(bad, payload, len);
-	bad[len - 5] = 5; /* 5 + 4 ranks in a job of 8 */
-	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
-	memcpy(bad, payload, len);
-	bad[len - 5] = 3; /* 3 + 5: node 1 would start at rank 3, not 4 */
-	bad[len - 1] = 5;
+	assert_int_equal(bad[len - 12 - 1], 1);
+	bad[len - 12 - 1] = 2;
 	assert_int_equal(cmpi_msg_job_read(bad, len, &job), -1);
 }
 

@@ -16,23 +16,54 @@ struct cmpi_msg_hello {
 	uint32_t pid;
 };
 
+/* A JOB larger than this is malformed: the decoder allocates per rank. */
+#define CMPI_JOB_MAX_SIZE (1u << 20)
+/* The largest enum cmpi_map_by and cmpi_bind_to values a JOB may carry. */
+#define CMPI_JOB_MAP_MAX 4
+#define CMPI_JOB_BIND_MAX 3
+
 /* JOB flags */
 #define CMPI_JOB_STDIN_TO_RANK0 0x1u /* STDIN frames will follow for rank 0 */
+
+/* One program of the job (MPMD has several); its ranks are consecutive. */
+struct cmpi_msg_app {
+	uint32_t first_rank, nranks;
+	char *cwd;   /* "": where the agent was started */
+	char **argv; /* the program and its arguments */
+	char **env;  /* KEY=VALUE for its ranks, over the job's */
+};
+
+/* How an agent places its ranks on its cores (enum cmpi_map_by, cmpi_bind_to
+ * of cmpi/placement.h). */
+struct cmpi_msg_placement {
+	uint8_t map_by, bind_to;
+	uint8_t overload;        /* more ranks than cores may share them */
+	uint8_t report;          /* --report-bindings */
+	uint32_t pe;             /* cores per rank */
+	uint32_t first_slot;     /* ranks of this machine placed by earlier agents */
+};
 
 struct cmpi_msg_job {
 	char *jobid;
 	uint32_t size;       /* ranks in the job */
 	uint32_t node;       /* this agent's node index */
 	uint32_t nnodes;
-	uint32_t first_rank; /* this agent runs ranks first_rank .. first_rank + nranks - 1 */
-	uint32_t nranks;
 	uint32_t flags;
-	char *cwd;
-	char **argv;         /* the program and its arguments */
 	char **env;          /* KEY=VALUE added to the agent's own environment */
 	char **node_names;   /* [nnodes]: the host name each node has in the MPI job maps */
-	uint32_t *node_nranks; /* [nnodes]: ranks per node, in blocks of consecutive ranks */
+	uint32_t napps;
+	struct cmpi_msg_app *apps;    /* [napps], covering ranks 0..size-1 in order */
+	uint32_t *rank_node;          /* [size]: the node of each rank (sent as runs) */
+	struct cmpi_msg_placement placement;
+	/* Derived by the decoder, not sent: this node's ranks, ascending. */
+	uint32_t nranks;
+	uint32_t *ranks;
 };
+
+/* The index of rank among this node's ranks, or -1 when another node runs it. */
+long cmpi_msg_job_local_index(const struct cmpi_msg_job *m, uint32_t rank);
+/* The program that rank runs; rank < m->size. */
+const struct cmpi_msg_app *cmpi_msg_job_app(const struct cmpi_msg_job *m, uint32_t rank);
 
 enum cmpi_stream { CMPI_STREAM_STDOUT = 1, CMPI_STREAM_STDERR = 2 };
 
@@ -50,6 +81,8 @@ enum cmpi_exit_how {
 	CMPI_EXIT_CHDIR_FAILED,    /* code = errno of chdir */
 	CMPI_EXIT_SPAWN_FAILED,    /* code = errno of pipe, fork or dup2: a resource limit */
 	CMPI_EXIT_WIREUP_FAILED,   /* code = errno: PMIx or PMI-1 could not be set up for it */
+	CMPI_EXIT_BIND_FAILED,     /* code = errno: --bind-to could not be done (the agent's
+				    * LOG line before says why) */
 	CMPI_EXIT_HOW_END
 };
 

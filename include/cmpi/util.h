@@ -44,6 +44,8 @@ int cmpi_set_cloexec(int fd);
 pid_t cmpi_fork(void);
 
 /* Parses a whole decimal integer in [min, max]; 0 or -1. */
+/* The index of rank in sorted[n] (ascending), or -1. */
+long cmpi_rank_index(const uint32_t *sorted, long n, uint32_t rank);
 int cmpi_parse_long(const char *s, long min, long max, long *out);
 
 #endif

@@ -138,12 +138,12 @@ static void expect_fence_out(struct fake *f, long node, uint8_t kind, uint32_t s
 		assert_non_null(memmem(m.data, m.len, must_contain, strlen(must_contain)));
 }
 
-static const uint32_t three_nodes[NODES] = {2, 1, 1}; /* ranks 0-1, 2, 3 */
+static const uint32_t rank_node[] = {0, 0, 1, 2}; /* ranks 0-1, 2, 3 on three nodes */
 
 static void fence_completes_when_every_agent_is_in(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	uint8_t buf[64];
 	size_t len;
 	(void)state;
@@ -168,7 +168,7 @@ static void fence_completes_when_every_agent_is_in(void **state)
 static void same_part_twice_is_a_protocol_error(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	(void)state;
 	assert_int_equal(fence_in(w, 0, CMPI_FENCE_PMIX, 5, "a"), 0);
 	assert_int_equal(fence_in(w, 0, CMPI_FENCE_PMIX, 5, "a"), -1);
@@ -179,7 +179,7 @@ static void same_part_twice_is_a_protocol_error(void **state)
 static void lost_agent_ends_fences_with_an_error(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	uint8_t buf[64];
 	size_t len;
 	(void)state;
@@ -200,7 +200,7 @@ static void lost_agent_ends_fences_with_an_error(void **state)
 static void dmodex_is_routed_to_the_owner_and_back(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	struct evbuffer *b = evbuffer_new();
 	uint8_t payload[256];
 	size_t len = 0;
@@ -251,7 +251,7 @@ static void dmodex_is_routed_to_the_owner_and_back(void **state)
 static void abort_ends_the_job_with_its_status(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	struct evbuffer *b = evbuffer_new();
 	(void)state;
 
@@ -272,7 +272,7 @@ static void abort_ends_the_job_with_its_status(void **state)
 static void abort_with_status_256_is_still_a_failure(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	struct evbuffer *b = evbuffer_new();
 	(void)state;
 	cmpi_msg_abort_write(b, 3, CMPI_ABORT_CALLED, 256, "bye");
@@ -287,7 +287,7 @@ static void abort_with_status_256_is_still_a_failure(void **state)
 static void finalized_ranks_may_exit(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	(void)state;
 	for (uint32_t r = 0; r < 4; r++) {
 		long node = r < 2 ? 0 : (long)r - 1;
@@ -306,7 +306,7 @@ static void finalized_ranks_may_exit(void **state)
 static void leaving_mpi_early_fails_the_job(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	(void)state;
 	assert_int_equal(client(w, 0, 0, CMPI_CLIENT_PMIX), 0);
 	wireup_rank_exited(w, 0); /* connected, never finalized */
@@ -321,7 +321,7 @@ static void leaving_mpi_early_fails_the_job(void **state)
 static void non_mpi_rank_fails_once_others_use_mpi(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	(void)state;
 	/* Rank 3 exits before anyone used MPI: a plain program so far. */
 	wireup_rank_exited(w, 3);
@@ -338,7 +338,7 @@ static void non_mpi_rank_fails_once_others_use_mpi(void **state)
 static void malformed_frames_are_rejected(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, three_nodes, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
 	uint8_t junk[3] = {9, 9, 9};
 	struct cmpi_frame_header h = {.version = CMPI_FRAME_VERSION, .length = sizeof junk};
 	(void)state;

@@ -176,14 +176,24 @@ int main(int argc, char **argv)
 		len += snprintf(mapping + len, sizeof mapping - (size_t)len, ",(%d,1,%ld)", i,
 				count[i]);
 	snprintf(mapping + len, sizeof mapping - (size_t)len, ")");
+	uint32_t *ranks = calloc((size_t)n, sizeof *ranks);
+	if (!ranks)
+		return 1;
+	for (long r = 0; r < n; r++)
+		ranks[r] = (uint32_t)r;
 	for (int i = 0; i < st.nagents; i++) {
-		struct pmi1_job job = {kvsname, n, 0, mapping, first[i], count[i]};
+		struct pmi1_job job = {.kvsname = kvsname,
+				       .size = n,
+				       .process_mapping = mapping,
+				       .ranks = ranks + first[i],
+				       .nranks = count[i]};
 		struct agent *a = &st.agents[i];
 		a->st = &st;
 		a->lfd = -1;
 		if (!(a->srv = pmi1_server_create(&job, &ops, a)))
 			return 1;
 	}
+	free(ranks); /* the servers keep copies */
 	signal(SIGPIPE, SIG_IGN);
 
 	for (int i = 0; use_port && i < st.nagents; i++) {

@@ -105,12 +105,15 @@ static const struct pmi1_ops ops = {
 /* Two agents, two ranks each: ranks 0-1 on node 0, 2-3 on node 1. */
 static void agent_init(struct agent *a, long first, long n, long size)
 {
+	uint32_t ranks[16];
+	assert_true(n <= 16);
+	for (long i = 0; i < n; i++)
+		ranks[i] = (uint32_t)(first + i);
 	struct pmi1_job job = {
 	    .kvsname = "kvs_42_0",
 	    .size = size,
-	    .appnum = 0,
 	    .process_mapping = "(vector,(0,2,2))",
-	    .first_rank = first,
+	    .ranks = ranks,
 	    .nranks = n,
 	};
 	memset(a, 0, sizeof *a);
@@ -732,9 +735,35 @@ static void barrier_details(void **state)
 	agent_fini(&a);
 }
 
+/* An MPMD job: each rank learns its own program's number, and the agent's
+ * ranks need not be consecutive (--map-by node). */
+static void mpmd_appnum_and_scattered_ranks(void **state)
+{
+	uint32_t ranks[] = {1, 3}, rank_app[] = {0, 0, 1, 1};
+	struct pmi1_job job = {.kvsname = "k", .size = 4, .rank_app = rank_app, .ranks = ranks,
+			       .nranks = 2};
+	struct agent a;
+	struct peer p1 = {0}, p3 = {0};
+	(void)state;
+	memset(&a, 0, sizeof a);
+	a.srv = pmi1_server_create(&job, &ops, &a);
+	assert_non_null(a.srv);
+	assert_null(pmi1_client_create(a.srv, 2, &p1)); /* another agent's */
+	struct pmi1_client *c1 = pmi1_client_create(a.srv, 1, &p1);
+	struct pmi1_client *c3 = pmi1_client_create(a.srv, 3, &p3);
+	assert_non_null(c1);
+	assert_non_null(c3);
+	ask(c1, &p1, "cmd=get_appnum\n", "cmd=appnum appnum=0\n");
+	ask(c3, &p3, "cmd=get_appnum\n", "cmd=appnum appnum=1\n");
+	pmi1_client_free(c1);
+	pmi1_client_free(c3);
+	agent_fini(&a);
+}
+
 static void bad_jobs(void **state)
 {
-	struct pmi1_job job = {.kvsname = "k", .size = 4, .first_rank = 2, .nranks = 2};
+	uint32_t ranks[] = {2, 3, 4}, unordered[] = {3, 2};
+	struct pmi1_job job = {.kvsname = "k", .size = 4, .ranks = ranks, .nranks = 2};
 	(void)state;
 	struct pmi1_server *srv = pmi1_server_create(&job, &ops, NULL);
 	assert_non_null(srv);
@@ -742,6 +771,9 @@ static void bad_jobs(void **state)
 	job.nranks = 3;
 	assert_null(pmi1_server_create(&job, &ops, NULL));
 	job.nranks = 2;
+	job.ranks = unordered;
+	assert_null(pmi1_server_create(&job, &ops, NULL));
+	job.ranks = ranks;
 	job.kvsname = "has space";
 	assert_null(pmi1_server_create(&job, &ops, NULL));
 	job.kvsname = NULL;
@@ -766,6 +798,7 @@ int main(void)
 	    cmocka_unit_test(malformed_blobs),
 	    cmocka_unit_test(many_keys),
 	    cmocka_unit_test(barrier_details),
+	    cmocka_unit_test(mpmd_appnum_and_scattered_ranks),
 	    cmocka_unit_test(bad_jobs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
