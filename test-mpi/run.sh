@@ -430,6 +430,38 @@ docker:bullseye)
 		mpicc -o /out/hello /src/hello.c || fail "cannot compile hello in the bullseye image"
 	check_hello 8 --image cmpi-test/bullseye-openmpi:1 ./bullseye/hello
 	;;
+*:mpmd)
+	# Two programs in one MPI_COMM_WORLD: each rank knows its program (MPI_APPNUM,
+	# from PMIx or PMI-1), and an allreduce spans both.
+	need_bin placement
+	run_job 2 "$BIN" first : -n 3 "$BIN" second
+	expect_no_singletons
+	expect_rc 0
+	for r in 0 1; do expect_one_line "rank $r of 5 app 0 tag first node [0-9]+ cpus [0-9,-]+ sum OK"; done
+	for r in 2 3 4; do expect_one_line "rank $r of 5 app 1 tag second node [0-9]+ cpus [0-9,-]+ sum OK"; done
+	;;
+*:map_by_node)
+	# Round robin: rank r on node r % 2, so every node's ranks are scattered.
+	need_bin placement
+	run_job 6 --map-by node "$BIN"
+	expect_no_singletons
+	expect_rc 0
+	for r in 0 1 2 3 4 5; do
+		expect_one_line "rank $r of 6 app 0 tag - node $((r % 2)) cpus [0-9,-]+ sum OK"
+	done
+	;;
+*:bind_core)
+	# Each rank on its own core, as seen after MPI_Init (the library must not rebind).
+	need_bin placement
+	[ "$(hwloc-calc -N core all)" -ge 2 ] || { echo "SKIP: one core"; exit 77; }
+	run_job 2 --bind-to core --report-bindings "$BIN"
+	expect_no_singletons
+	expect_rc 0
+	for r in 0 1; do
+		expect_one_line "rank $r of 2 app 0 tag - node [0-9]+ cpus $(hwloc-calc --po -I pu --sep , core:$r | tr , -) sum OK"
+	done
+	expect_apperr "MCW rank 1 bound to socket 0\[core 1\["
+	;;
 pmix:fence | pmix:fence_nocollect)
 	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
 	args="-s 65536 -r 5 -t"
