@@ -309,6 +309,7 @@ static int place_ranks(struct agent *a)
 	    .overload = pl->overload,
 	    .first_slot = pl->first_slot,
 	    .nranks = a->job.nranks,
+	    .job_size = a->job.size,
 	};
 	char err[256], host[256] = "?";
 	bool binds = req.bind_to == CMPI_BIND_CORE || req.bind_to == CMPI_BIND_SOCKET;

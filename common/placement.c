@@ -275,8 +275,7 @@ int cmpi_placement_compute(hwloc_topology_t topo, const struct cmpi_placement_re
 		return -1;
 	}
 	/* Nothing is checked without binding, nor for an agent with no ranks here. */
-	if (req->bind_to == CMPI_BIND_NONE || req->bind_to == CMPI_BIND_DEFAULT ||
-	    req->nranks == 0) {
+	if (req->bind_to == CMPI_BIND_NONE || req->nranks == 0) {
 		*cpusets = sets;
 		return 0;
 	}
@@ -285,6 +284,18 @@ int cmpi_placement_compute(hwloc_topology_t topo, const struct cmpi_placement_re
 		seterr(err, errlen, "out of memory");
 		return -1;
 	}
+	struct cmpi_placement_request chosen = *req;
+	if (req->bind_to == CMPI_BIND_DEFAULT) {
+		/* Open MPI's default, and like it no binding when oversubscribed. */
+		chosen.bind_to = req->job_size <= 2 ? CMPI_BIND_CORE : CMPI_BIND_SOCKET;
+		chosen.overload = false;
+		if (check_capacity(&l, &chosen, total, NULL, 0) < 0) {
+			layout_free(&l);
+			*cpusets = sets;
+			return 0;
+		}
+	}
+	req = &chosen;
 	if (check_capacity(&l, req, total, err, errlen) < 0)
 		goto error;
 	for (long r = 0; r < req->nranks; r++) {

@@ -21,7 +21,7 @@ static void print_ranks(FILE *out, const uint32_t *ranks, long n)
 
 /* One line a rank of the node, as --report-bindings would say it. */
 static int print_bindings(const struct cmpi_options *opt, const struct plan_node *node,
-			  hwloc_topology_t topo, FILE *out)
+			  long job_size, hwloc_topology_t topo, FILE *out)
 {
 	struct cmpi_placement_request req = {
 	    .map_by = opt->map_by,
@@ -30,6 +30,7 @@ static int print_bindings(const struct cmpi_options *opt, const struct plan_node
 	    .overload = opt->bind_overload,
 	    .first_slot = node->first_slot,
 	    .nranks = node->nranks,
+	    .job_size = job_size,
 	};
 	hwloc_bitmap_t *sets = NULL;
 	char err[256];
@@ -72,7 +73,7 @@ static void print_programs(const struct cmpi_options *opt, const struct plan *pl
 int dryrun_print(const struct cmpi_options *opt, const struct plan *plan, const char *hostname,
 		 FILE *out)
 {
-	bool binds = opt->bind_to == CMPI_BIND_CORE || opt->bind_to == CMPI_BIND_SOCKET;
+	bool binds = opt->bind_to != CMPI_BIND_NONE;
 	hwloc_topology_t topo = NULL;
 	int rc = 0;
 
@@ -91,7 +92,8 @@ int dryrun_print(const struct cmpi_options *opt, const struct plan *plan, const 
 	if (opt->npernode)
 		fprintf(out, ", -N %ld", opt->npernode);
 	fprintf(out, ", --bind-to %s%s\n",
-		cmpi_bind_to_name(opt->bind_to ? opt->bind_to : CMPI_BIND_NONE),
+		opt->bind_to ? cmpi_bind_to_name(opt->bind_to)
+			     : "default (core up to 2 ranks, else socket; none when oversubscribed)",
 		binds ? " (bindings from this machine's topology)" : "");
 	if (binds && (hwloc_topology_init(&topo) < 0 || hwloc_topology_load(topo) < 0)) {
 		fprintf(out, "cannot read this machine's topology with hwloc\n");
@@ -108,7 +110,7 @@ int dryrun_print(const struct cmpi_options *opt, const struct plan *plan, const 
 		print_ranks(out, n->ranks, n->nranks);
 		fprintf(out, "\n");
 		if (binds && rc == 0)
-			rc = print_bindings(opt, n, topo, out);
+			rc = print_bindings(opt, n, plan->nranks, topo, out);
 	}
 	print_programs(opt, plan, out);
 	for (char **e = opt->env; e && *e; e++)

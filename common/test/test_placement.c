@@ -248,6 +248,31 @@ static void unbound_gives_nulls(void **state)
 	hwloc_topology_destroy(t);
 }
 
+/* Open MPI's default: a core each for up to 2 ranks, else a socket each, and
+ * no binding when the ranks outnumber the cores. */
+static void default_binding(void **state)
+{
+	hwloc_topology_t t = synthetic("pack:2 core:2 pu:1");
+	(void)state;
+	struct cmpi_placement_request req = request(CMPI_MAP_DEFAULT, CMPI_BIND_DEFAULT, 1, 2);
+	req.job_size = 2;
+	expect_sets(t, &req, (const char *const[]){"0", "1"});
+	req.nranks = req.job_size = 4;
+	expect_sets(t, &req, (const char *const[]){"0-1", "0-1", "2-3", "2-3"});
+	/* Other agents' ranks on this machine count: 2 + 2 still fit. */
+	req.nranks = 2;
+	req.first_slot = 2;
+	expect_sets(t, &req, (const char *const[]){"2-3", "2-3"});
+	req.first_slot = 3; /* 5 ranks on 4 cores: oversubscribed */
+	hwloc_bitmap_t *sets = NULL;
+	char err[256] = "";
+	assert_int_equal(cmpi_placement_compute(t, &req, &sets, err, sizeof err), 0);
+	assert_null(sets[0]);
+	assert_null(sets[1]);
+	cmpi_placement_free(sets, req.nranks);
+	hwloc_topology_destroy(t);
+}
+
 static void bad_requests(void **state)
 {
 	hwloc_topology_t t = synthetic("pack:1 core:2 pu:1");
@@ -452,6 +477,7 @@ int main(void)
 	    cmocka_unit_test(overload_refused),
 	    cmocka_unit_test(overload_wraps),
 	    cmocka_unit_test(unbound_gives_nulls),
+	    cmocka_unit_test(default_binding),
 	    cmocka_unit_test(bad_requests),
 	    cmocka_unit_test(restricted_topology),
 	    cmocka_unit_test(allowed_subset),

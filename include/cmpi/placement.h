@@ -22,10 +22,13 @@ struct cmpi_placement_request {
 	bool overload;       /* allow more ranks*pe than cores: wrap around */
 	long first_slot;     /* ranks of this machine placed before these (other agents on it) */
 	long nranks;         /* this node's ranks */
+	long job_size;       /* ranks in the whole job, for the default binding */
 };
 
 /* Fills cpusets[nranks] (allocated here, hwloc_bitmap_t each; NULL entries when
- * bind_to is NONE or DEFAULT) for the topology's allowed cores. 0, or -1 with one line in err:
+ * bind_to is NONE) for the topology's allowed cores. DEFAULT is Open MPI's
+ * default: to a core for jobs of up to 2 ranks, else to a socket, and no
+ * binding when this machine's ranks outnumber its cores (oversubscribed). 0, or -1 with one line in err:
  * "binding 4 ranks with 1 core each needs 4 cores; this node has 2 (--bind-to core:overload-allowed, or --oversubscribe without --bind-to)". */
 int cmpi_placement_compute(hwloc_topology_t topo, const struct cmpi_placement_request *req,
 			   hwloc_bitmap_t **cpusets, char *err, size_t errlen);

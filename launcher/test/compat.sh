@@ -112,12 +112,21 @@ case_bind_refused() {
 	[ "$(rank_cpus $((n - 1)))" = "$(core_pus 0)" ] || fail "overload did not wrap to core 0"
 }
 
-case_bind_none() {
-	# The default, as --bind-to none: every rank may run anywhere; report says so.
+case_bind_default() {
+	# Open MPI's default: a core each for up to 2 ranks (when they fit).
+	[ "$(ncores)" -ge 2 ] || { echo "SKIP: one core"; exit 77; }
 	run_job -n 2 --report-bindings sh -c "$AFFINITY"
 	expect_rc 0
-	[ "$(rank_cpus 0)" = "$(all_pus)" ] || fail "an unbound rank has a narrower affinity"
+	[ "$(rank_cpus 1)" = "$(core_pus 1)" ] || fail "by default rank 1 is not on core 1"
+	# More ranks than cores: oversubscribed, so nobody is bound, and the report says so.
+	local n=$(($(ncores) + 1))
+	run_job -n "$n" --report-bindings sh -c "$AFFINITY"
+	expect_rc 0
+	[ "$(rank_cpus 0)" = "$(all_pus)" ] || fail "an oversubscribed rank was bound"
 	expect_err "MCW rank 1 is not bound (or bound to all available processors)"
+	run_job -n 2 --bind-to none sh -c "$AFFINITY"
+	expect_rc 0
+	[ "$(rank_cpus 1)" = "$(all_pus)" ] || fail "--bind-to none bound a rank"
 	run_job -n 2 --bind-to socket sh -c "$AFFINITY"
 	expect_rc 0
 	[ "$(rank_cpus 1)" = "$(hwloc-calc --po -I pu --sep , "$(hwloc-calc -I package core:0 | sed 's/^/package:/')")" ] ||
