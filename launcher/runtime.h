@@ -35,7 +35,8 @@ struct runtime *runtime_local_create(struct event_base *base, const char *agent_
 				     const char *jobid, long nagents, runtime_agent_exited_f exited,
 				     void *ctx);
 
-/* The cmpi-agent binary: $CMPI_AGENT, else beside cmpirun's own executable.
+/* The cmpi-agent binary: $CMPI_AGENT, else beside cmpirun's own executable
+ * (the build tree), else in ../lib/cmpirun/ from it (an installed tree).
  * Returns a malloc'd path or NULL. */
 char *runtime_find_agent(void);
 
@@ -46,7 +47,8 @@ struct runtime *runtime_docker_create(struct event_base *base, struct docker *en
 				      const char *image, const char *bundle, const char *cwd,
 				      const char *jobid, long nagents,
 				      runtime_agent_exited_f exited, void *ctx);
-/* The agent bundle: $CMPI_AGENT_BUNDLE, else cmpi-agent-bundle beside cmpirun.
+/* The agent bundle: $CMPI_AGENT_BUNDLE, else cmpi-agent-bundle beside cmpirun,
+ * else in ../lib/cmpirun/ from it.
  * Returns a malloc'd path or NULL. */
 char *runtime_find_bundle(void);
 

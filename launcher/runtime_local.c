@@ -27,7 +27,10 @@ struct local_runtime {
 	void *ctx;
 };
 
-/* name beside cmpirun's own executable, unless $var names it. */
+/* name beside cmpirun's own executable, unless $var names it. The build tree
+ * has both programs in bin/; an installed tree has PREFIX/bin/cmpirun and
+ * PREFIX/lib/cmpirun/NAME. The first that exists wins; when neither does, the
+ * path beside us, for the error message. */
 static char *find_beside_us(const char *var, const char *name)
 {
 	const char *env = getenv(var);
@@ -45,7 +48,18 @@ static char *find_beside_us(const char *var, const char *name)
 	*slash = '\0';
 	if (asprintf(&path, "%s/%s", self, name) < 0)
 		return NULL;
-	return path;
+	if (access(path, F_OK) == 0)
+		return path;
+	/* Resolved, without "..": the bundle's path goes to the engine as a bind source. */
+	char *installed, *real = NULL;
+	if (asprintf(&installed, "%s/../lib/cmpirun/%s", self, name) >= 0) {
+		real = realpath(installed, NULL);
+		free(installed);
+	}
+	if (!real)
+		return path;
+	free(path);
+	return real;
 }
 
 char *runtime_find_agent(void)
