@@ -5,7 +5,8 @@
 #               of the tests; the installed cmpirun runs a job and finds its agent and
 #               bundle by itself; the manual page renders without warnings
 #   deb         cpack -G DEB into a temporary directory: control fields and Depends,
-#               contents, the extracted tree runs a job, apt-get can satisfy the Depends
+#               contents, the extracted tree runs a job, apt-get can satisfy the Depends,
+#               and the extracted tree runs the demo (8 ranks in containers; 77 without an engine)
 #   completion  docs/cmpirun.bash in a plain bash: option names, their values, the program
 set -euo pipefail
 mode=$1
@@ -135,6 +136,18 @@ deb)
 		echo "apt-get --simulate:"
 		grep -E '^(Inst|Conf) ' "$tmp/apt.log"
 	fi
+
+	# The demo from the packaged files: 8 ranks in containers, the bundle from the package.
+	image=cmpi-test/bookworm-mpi:1
+	if ! docker image inspect "$image" >/dev/null 2>&1; then
+		echo "SKIP: no engine or no image $image: the demo from the package did not run"
+		exit 77
+	fi
+	out=$(cd "$build" && env -u CMPI_AGENT -u CMPI_AGENT_BUNDLE "$root/usr/bin/cmpirun" -n 8 \
+		--image "$image" test-mpi/hello.openmpi) || fail "the demo from the package exited $?"
+	[ "$(grep -c '^hello from rank [0-7] of 8 ' <<<"$out")" -eq 8 ] ||
+		fail "the demo from the package printed: $out"
+	echo "the demo from the package: 8 ranks in containers of $image"
 	;;
 
 completion)
