@@ -250,7 +250,7 @@ static void help_text(void **state)
 	assert_non_null(f);
 	cmpi_options_help(f);
 	fclose(f);
-	const char *sections[] = {"Ranks and placement:", "Hosts:", "Environment and files:",
+	const char *sections[] = {"Ranks and placement:", "Hosts (", "Environment and files:",
 				  "Output:", "Containers:", "Reports and control:", "Other:"};
 	for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
 		assert_non_null(strstr(text, sections[i]));
