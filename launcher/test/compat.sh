@@ -93,6 +93,17 @@ case_bind_core() {
 	run_job -n 2 --agents 2 --bind-to core sh -c "$AFFINITY"
 	expect_rc 0
 	[ "$(rank_cpus 1)" = "$(core_pus 1)" ] || fail "agent 1's rank not bound to core 1"
+	# By socket: ranks go round robin over the sockets, each to its socket's next core.
+	run_job -n 2 --map-by socket --bind-to core sh -c "$AFFINITY"
+	expect_rc 0
+	local sockets
+	sockets=$(hwloc-calc -N package all)
+	if [ "$sockets" -ge 2 ]; then
+		[ "$(rank_cpus 1)" = "$(hwloc-calc --po -I pu --sep , package:1.core:0)" ] ||
+			fail "--map-by socket: rank 1 not on the second socket's first core"
+	else
+		[ "$(rank_cpus 1)" = "$(core_pus 1)" ] || fail "--map-by socket on one socket: rank 1 not on core 1"
+	fi
 	# PE=2: a rank gets two cores.
 	run_job -n 1 --map-by core:PE=2 --bind-to core sh -c "$AFFINITY"
 	expect_rc 0
@@ -142,6 +153,10 @@ case_map_by_node() {
 	run_job --agents 2 -N 2 sh -c 'echo "$CMPI_RANK $CMPI_NODE"'
 	expect_rc 0
 	[ "$(sort -n "$OUT")" = "$(printf '0 0\n1 0\n2 1\n3 1')" ] || fail "-N 2 on 2 agents"
+	# MPICH's spellings: -ppn for -N, and Open MPI's -c for -n.
+	run_job --agents 2 -ppn 1 -c 2 sh -c 'echo "$CMPI_RANK $CMPI_NODE"'
+	expect_rc 0
+	[ "$(sort -n "$OUT")" = "$(printf '0 0\n1 1')" ] || fail "-ppn 1 -c 2 on 2 agents"
 	run_job -n 5 --agents 2 -N 2 true
 	expect_rc 2
 	expect_err "-N 2 on 2 nodes runs at most 4 ranks, not 5"
