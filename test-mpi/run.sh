@@ -462,6 +462,25 @@ docker:bullseye)
 	done
 	expect_apperr "MCW rank 1 bound to socket 0\[core 1\["
 	;;
+pmix:locality)
+	# A bound rank learns its binding from the PMIx server (Open MPI uses it to tell
+	# its peers' distance); an MPMD program's ranks learn their appnum.
+	LOC=${PMIX_LOCALITY:?set PMIX_LOCALITY to the pmix_locality binary}
+	[ "$(hwloc-calc -N core all)" -ge 2 ] || { echo "SKIP: one core"; exit 77; }
+	run_job 2 --bind-to core:overload-allowed "$LOC" : -n 1 "$LOC"
+	expect_rc 0
+	for r in 0 1; do
+		expect_one_line "rank $r appnum 0 local_rank $r cpuset [^ -]+ locality [^ -]+ topology xml"
+	done
+	# Three ranks on two cores with core binding need :overload-allowed; rank 2 shares core 0.
+	expect_one_line "rank 2 appnum 1 local_rank 2 cpuset [^ ]+ locality [^ ]+ topology xml"
+	c0=$(awk '$2 == 0 { print $8 }' "$OUT") c1=$(awk '$2 == 1 { print $8 }' "$OUT")
+	[ "$c0" != "$c1" ] || fail "ranks 0 and 1 got the same PMIX_CPUSET ($c0)"
+	# Unbound ranks get no cpuset.
+	run_job 3 "$LOC"
+	expect_rc 0
+	expect_one_line "rank 2 appnum 0 local_rank 2 cpuset - locality - topology xml"
+	;;
 pmix:fence | pmix:fence_nocollect)
 	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
 	args="-s 65536 -r 5 -t"
