@@ -217,8 +217,8 @@ static int listen_loopback(struct pmi1_conns *cs)
 }
 
 struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server *srv,
-				     const uint32_t *ranks, long nranks, pmi1_conns_left_f left,
-				     void *ctx)
+				     const uint32_t *ranks, long nranks, bool port,
+				     pmi1_conns_left_f left, void *ctx)
 {
 	struct pmi1_conns *cs = calloc(1, sizeof *cs);
 	if (!cs)
@@ -242,7 +242,7 @@ struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server
 		if (conn_open(cs, &cs->by_rank[i], sv[0], ranks[i]) < 0)
 			goto fail;
 	}
-	if (listen_loopback(cs) < 0)
+	if (port && listen_loopback(cs) < 0)
 		cmpi_debug("no PMI_PORT: %s", strerror(errno)); /* PMI_FD still works */
 	return cs;
 fail:

@@ -3,6 +3,7 @@
 #ifndef CMPI_PMI1_CONN_H
 #define CMPI_PMI1_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,10 +17,11 @@ struct pmi1_conns;
 typedef void (*pmi1_conns_left_f)(void *ctx, long rank);
 
 /* One socketpair for each of the agent's ranks (ascending; the array must
- * outlive the connections), and the port. */
+ * outlive the connections), and, with port, a loopback port: anyone on the
+ * host can connect there, so only --pmi-port asks for it. */
 struct pmi1_conns *pmi1_conns_create(struct event_base *base, struct pmi1_server *srv,
-				     const uint32_t *ranks, long nranks, pmi1_conns_left_f left,
-				     void *ctx);
+				     const uint32_t *ranks, long nranks, bool port,
+				     pmi1_conns_left_f left, void *ctx);
 void pmi1_conns_free(struct pmi1_conns *cs);
 
 /* The rank's end of its socketpair, to inherit as PMI_FD (-1 once spawned). */

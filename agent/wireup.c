@@ -427,7 +427,8 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	w->pmi1 = pmi1_server_create(&p1, &pmi1_ops, w);
 	if (!w->pmi1)
 		goto fail;
-	w->conns = pmi1_conns_create(base, w->pmi1, job->ranks, job->nranks, on_pmi1_left, w);
+	w->conns = pmi1_conns_create(base, w->pmi1, job->ranks, job->nranks,
+				     job->flags & CMPI_JOB_PMI_PORT, on_pmi1_left, w);
 	if (!w->conns)
 		goto fail;
 	return w;

@@ -4,7 +4,7 @@
 _cmpirun_options='-n -np -c -N --npernode -ppn --map-by --bind-to --report-bindings
 	--oversubscribe --agents -H --host -hosts --hostfile -f --machinefile -x -genv -env --mca
 	-wdir --wdir --tag-output -l --label --output-filename --image --engine --pull --cleanup
-	--timeout --report-timing --report-json --dry-run -v --verbose --allow-run-as-root
+	--timeout --report-timing --report-json --dry-run -v --verbose --pmi-port --allow-run-as-root
 	-h --help -V --version'
 
 # How many values option $1 takes (0, 1 or 2). cmpirun, like mpirun, takes long options

@@ -286,7 +286,8 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 		.size = (uint32_t)job->nranks,
 		.node = (uint32_t)slot->node,
 		.nnodes = (uint32_t)job->nagents,
-		.flags = stdin_here ? CMPI_JOB_STDIN_TO_RANK0 : 0,
+		.flags = (stdin_here ? CMPI_JOB_STDIN_TO_RANK0 : 0) |
+			 (opt->pmi_port ? CMPI_JOB_PMI_PORT : 0),
 		.env = job->rank_env,
 		.node_names = job->node_names,
 		.napps = (uint32_t)opt->napps,

@@ -31,6 +31,7 @@ enum {
 	OPT_WDIR,
 	OPT_ALLOW_ROOT,
 	OPT_DRY_RUN,
+	OPT_PMI_PORT,
 	OPT_NOT_MPIRUN,  /* an mpirun option cmpirun refuses by name */
 	OPT_NOT_MPIEXEC, /* the same for mpiexec's */
 };
@@ -80,6 +81,7 @@ static const struct option long_options[] = {
 	{"report-timing", no_argument, NULL, OPT_REPORT_TIMING},
 	{"report-json", required_argument, NULL, OPT_REPORT_JSON},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"pmi-port", no_argument, NULL, OPT_PMI_PORT},
 	{"verbose", no_argument, NULL, 'v'},
 	/* Other */
 	{"allow-run-as-root", no_argument, NULL, OPT_ALLOW_ROOT},
@@ -212,6 +214,10 @@ void cmpi_options_help(FILE *out)
 		"  -v, --verbose    print launch phases with timestamps on stderr\n"
 		"\n"
 		"Other:\n"
+		"      --pmi-port   also serve PMI-1 on a loopback TCP port (PMI_PORT,\n"
+		"                   PMI_ID), for MPICH ranks behind a wrapper that closes\n"
+		"                   inherited descriptors; any local process may connect\n"
+		"                   to that port, so it is off unless asked for\n"
 		"      --allow-run-as-root  accepted for mpirun's sake; cmpirun needs no such\n"
 		"                   permission\n"
 		"  -h, --help       show this help\n"
@@ -543,6 +549,9 @@ static enum cmpi_options_result parse_section(int argc, char **argv, struct cmpi
 			break;
 		case OPT_REPORT_JSON:
 			opt->report_json = optarg;
+			break;
+		case OPT_PMI_PORT:
+			opt->pmi_port = true;
 			break;
 		case OPT_DRY_RUN:
 			opt->dry_run = true;

@@ -43,6 +43,7 @@ struct cmpi_options {
 	long timeout_s;  /* 0 = none */
 	bool verbose;
 	bool dry_run;
+	bool pmi_port;      /* --pmi-port: PMI-1 also on a loopback TCP port */
 	const char *image;  /* --image: agents in containers of it; NULL: on this host */
 	const char *engine; /* --engine URL; NULL: $DOCKER_HOST or the default socket */
 	bool pull;

@@ -286,7 +286,12 @@ mpich:pmi_port)
 	# A wrapper that closes the inherited PMI_FD (and drops the variable): MPICH
 	# then finds the agent through PMI_PORT and names its rank with PMI_ID.
 	need_bin hello
-	check_hello 4 bash -c 'eval "exec $PMI_FD>&-"; exec env -u PMI_FD "$0"' "$BIN"
+	check_hello 4 --pmi-port bash -c 'eval "exec $PMI_FD>&-"; exec env -u PMI_FD "$0"' "$BIN"
+	# Without --pmi-port the agent listens on no port: nobody else on the host
+	# can reach its PMI-1 server.
+	run_job "$AGENTS" bash -c 'echo "port [${PMI_PORT:-}] id [${PMI_ID:-}]"'
+	expect_rc 0
+	[ "$(sort -u "$OUT")" = 'port [] id []' ] || fail "PMI_PORT or PMI_ID set without --pmi-port"
 	;;
 mpich:pmi1_dropped)
 	# Rank 1 says cmd=init, then closes its PMI socket and keeps running: rank 0

@@ -24,6 +24,7 @@ struct cmpi_msg_hello {
 
 /* JOB flags */
 #define CMPI_JOB_STDIN_TO_RANK0 0x1u /* STDIN frames will follow for rank 0 */
+#define CMPI_JOB_PMI_PORT 0x2u       /* also serve PMI-1 on a loopback port (--pmi-port) */
 
 /* One program of the job (MPMD has several); its ranks are consecutive. */
 struct cmpi_msg_app {
