@@ -170,10 +170,19 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)sa;
 	(void)salen;
 
+	/* Full: the oldest stranger goes, not the newcomer. An agent says HELLO
+	 * as soon as it connects, so a flood of silent connections cannot keep
+	 * the job's agents out; refusing newcomers would let it. */
 	if (srv->npending >= srv->max_pending) {
-		cmpi_debug("refused a control connection: too many pending");
-		evutil_closesocket(fd);
-		return;
+		struct control_conn *oldest = NULL;
+		for (struct control_conn *o = srv->conns; o; o = o->next)
+			if (!o->accepted && !o->in_dispatch)
+				oldest = o;
+		if (!oldest) {
+			evutil_closesocket(fd);
+			return;
+		}
+		conn_end(oldest, "evicted: too many connections waiting for a HELLO");
 	}
 	struct control_conn *c = calloc(1, sizeof *c);
 	if (!c) {

@@ -480,6 +480,27 @@ case_wrong_token() {
 	stranger_test 2 'GET / HTTP/1.0\r\n\r\n' "unknown protocol version"
 }
 
+case_connection_flood() {
+	# Strangers hold hundreds of connections (silent, garbage, a wrong token)
+	# before the agents connect: agents that start 1 s late must still get in
+	# and the job run as if nobody were there.
+	printf '#!/bin/sh\nsleep 1\nexec "%s" "$@"\n' "$(dirname "$CMPIRUN")/cmpi-agent" >"$WORK/late-agent"
+	chmod +x "$WORK/late-agent"
+	CMPI_AGENT=$WORK/late-agent "$CMPIRUN" -v -n 2 --agents 2 sh -c 'sleep 2; echo done $CMPI_RANK' \
+		>"$OUT" 2>"$ERR" </dev/null &
+	local job=$! port
+	port=$(control_port) || fail "no control port in the log"
+	python3 "$(dirname "$0")/flood.py" "$port" 4 >"$WORK/flood" || fail "flood.py failed"
+	wait "$job"
+	RC=$?
+	cat "$WORK/flood"
+	expect_rc 0
+	[ "$(sort "$OUT")" = "$(printf 'done 0\ndone 1')" ] || fail "the job was disturbed"
+	expect_err "evicted: too many connections waiting for a HELLO"
+	expect_err "rejected a control connection: wrong token"
+	check_no_leftovers
+}
+
 case_silent_connection() {
 	stranger_test 8 '' "no valid HELLO in time"
 	[ "$CLOSED_MS" -ge 4000 ] && [ "$CLOSED_MS" -lt 7500 ] ||
