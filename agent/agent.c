@@ -22,6 +22,7 @@
 #include "cmpi/msg.h"
 #include "cmpi/pack.h"
 #include "cmpi/placement.h"
+#include "capacity.h"
 #include "cmpi/util.h"
 #include "ranks.h"
 #include "wireup.h"
@@ -355,6 +356,13 @@ static void start_ranks(struct agent *a)
 	if (job->nranks == 0) {
 		cmpi_msg_bye_write(ctl_out(a));
 		a->bye_sent = true;
+		return;
+	}
+	char why[256];
+	if (rank_capacity_check(job->nranks, why, sizeof why) < 0) {
+		cmpi_error("%s; starting none", why);
+		for (uint32_t i = 0; i < job->nranks; i++)
+			send_exit(a, job->ranks[i], 0, CMPI_EXIT_SPAWN_FAILED, EAGAIN);
 		return;
 	}
 	load_topology(a);
