@@ -283,13 +283,21 @@ static void docker_finish(struct runtime *rt, int grace_ms)
 		struct timespec tick = {0, 20 * 1000 * 1000};
 		nanosleep(&tick, NULL);
 	}
-	for (long i = 0; i < n; i++) {
-		cmpi_debug("container %.12s did not exit; removing it", ids[i]);
-		if (docker_container_remove(dr->engine, ids[i], &err) < 0)
-			cmpi_error("%s", err.message);
-	}
+	bool left = n < 0;
 	if (n < 0)
 		cmpi_error("%s", err.message);
+	for (long i = 0; i < n; i++) {
+		cmpi_debug("container %.12s did not exit; removing it", ids[i]);
+		if (docker_container_remove(dr->engine, ids[i], &err) < 0) {
+			cmpi_error("%s", err.message);
+			left = true;
+		}
+	}
+	/* The ranks' work is done (or not) either way; what may be left is ours to say. */
+	if (left)
+		cmpi_error("containers of job %s (label cmpi.job=%s) may be left on the engine: "
+			   "run 'cmpirun --cleanup --engine %s' once it answers",
+			   dr->jobid, dr->jobid, docker_url(dr->engine));
 	cmpi_strv_free(ids);
 	/* Host IPC: the agents' /dev/shm directories are this host's when the
 	 * engine is; a killed container leaves its agent's behind. */

@@ -5,11 +5,13 @@
 #   remote  a second dockerd with TLS in a network namespace of its own (an engine on
 #           "another host"): the agent bundle goes in through the archive endpoint, and
 #           the agents reach cmpirun at this host's address on the veth pair
+#   lost    that engine killed mid-job (its socket gone), then restarted mid-job
+#           (SIGTERM and started again)
 # Skipped (77) without a Docker engine, or without the tools a case needs.
 set -u
 
 CMPIRUN=${CMPIRUN:?set CMPIRUN to the cmpirun binary}
-case_name=${1:?usage: engines.sh pull|remote}
+case_name=${1:?usage: engines.sh pull|remote|lost}
 WORK=$(mktemp -d /tmp/cmpi-engines.XXXXXX)
 OUT=$WORK/out
 ERR=$WORK/err
@@ -66,10 +68,75 @@ static_image() { # NAME
 		'	if (readlink("/proc/self/ns/net", ns, sizeof ns - 1) < 0) return 1;' \
 		'	printf("rank %s of %s\n", getenv("CMPI_RANK"), getenv("CMPI_SIZE"));' \
 		'	fprintf(stderr, "netns %s\n", ns);' \
+		'	fflush(stdout);' \
+		'	if (getenv("SLEEP")) sleep(atoi(getenv("SLEEP")));' \
 		'	return 0;' \
 		'}' |
 		gcc -static -O2 -x c -o "$WORK/root/prog" - || skip "no static C library (libc6-dev)"
 	tar -C "$WORK/root" -c . | docker import - "$1" >/dev/null || fail "cannot import $1"
+}
+
+# A second engine, "another host": a dockerd with TLS in a network namespace of its own,
+# reached at $there from this host's $here on a veth pair. Sets ns, here, there, certs,
+# data, remote (the docker CLI's environment for it) and engine (dockerd's pid).
+engine2_up() {
+	command -v openssl >/dev/null || skip "no openssl"
+	command -v nsenter >/dev/null || skip "no nsenter"
+	# A dockerd uses a running system containerd, whose shims would start the
+	# containers in this host's network namespace: no "other host" then.
+	[ -S /run/containerd/containerd.sock ] && skip "a system containerd runs here"
+	# One such engine at a time on this machine (its data directory keeps the
+	# MPI image between runs: loading it takes about 15 s).
+	data=/var/lib/cmpi-test-engine2
+	mkdir -p "$data"
+	exec 9>"$data.lock"
+	flock -w 120 9 || fail "another remote-engine test holds $data.lock"
+
+	# "Another host": a network namespace with a veth pair to this one.
+	ns=cmpi-h2-$$ here=198.18.251.1 there=198.18.251.2
+	ip netns add "$ns" || skip "cannot create a network namespace"
+	CLEANUP+=("ip netns del $ns")
+	ip link add "cmpi$$a" type veth peer name "cmpi$$b" || fail "cannot create a veth pair"
+	CLEANUP+=("ip link del cmpi$$a")
+	ip link set "cmpi$$b" netns "$ns"
+	ip addr add "$here/24" dev "cmpi$$a"
+	ip link set "cmpi$$a" up
+	ip -n "$ns" addr add "$there/24" dev "cmpi$$b"
+	ip -n "$ns" link set "cmpi$$b" up
+	ip -n "$ns" link set lo up
+
+	# TLS both ways, as DOCKER_TLS_VERIFY asks: a CA, the engine's certificate
+	# for its address, and ours.
+	certs=$WORK/certs
+	mkdir -p "$certs"
+	(
+		cd "$certs" &&
+			openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 1 -subj /CN=cmpi-test-ca &&
+			openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj "/CN=$there" &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 \
+				-out server-cert.pem -extfile <(echo "subjectAltName=IP:$there") &&
+			openssl req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=cmpirun &&
+			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 \
+				-out cert.pem -extfile <(echo "extendedKeyUsage=clientAuth")
+	) >/dev/null 2>&1 || fail "cannot make the certificates"
+	engine2_start
+}
+
+# Starts (or starts again) the second engine's dockerd on the same data directory.
+engine2_start() {
+	# `ip netns exec` remounts /sys and dockerd then fails; nsenter does not.
+	nsenter --net="/run/netns/$ns" dockerd --data-root "$data" --exec-root "$WORK/exec" \
+		--pidfile "$WORK/dockerd.pid" -H "tcp://$there:2376" --tlsverify \
+		--tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" --tlskey "$certs/server-key.pem" \
+		--bridge none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 </dev/null 9>&- &
+	engine=$!
+	# dockerd leaves its namespace bind-mounted under the exec root, which
+	# would keep the namespace (and the veth pair) alive.
+	CLEANUP+=("umount $WORK/exec/netns/default")
+	CLEANUP+=("kill $engine; wait $engine")
+	remote=(env DOCKER_HOST="tcp://$there:2376" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$certs")
+	for _ in $(seq 1 100); do "${remote[@]}" docker version >/dev/null 2>&1 && break; sleep 0.2; done
+	"${remote[@]}" docker version >/dev/null 2>&1 || { cat "$WORK/dockerd.log" >&2; fail "the second engine did not answer"; }
 }
 
 docker info >/dev/null 2>&1 || skip "no Docker engine (scripts/engine.sh)"
@@ -116,60 +183,7 @@ pull)
 	expect_err "^cmpirun: cannot pull the image: the engine at unix://.* said 404: .*manifest unknown"
 	;;
 remote)
-	command -v openssl >/dev/null || skip "no openssl"
-	command -v nsenter >/dev/null || skip "no nsenter"
-	# A dockerd uses a running system containerd, whose shims would start the
-	# containers in this host's network namespace: no "other host" then.
-	[ -S /run/containerd/containerd.sock ] && skip "a system containerd runs here"
-	# One such engine at a time on this machine (its data directory keeps the
-	# MPI image between runs: loading it takes about 15 s).
-	data=/var/lib/cmpi-test-engine2
-	mkdir -p "$data"
-	exec 9>"$data.lock"
-	flock -w 120 9 || fail "another remote-engine test holds $data.lock"
-
-	# "Another host": a network namespace with a veth pair to this one.
-	ns=cmpi-h2-$$ here=198.18.251.1 there=198.18.251.2
-	ip netns add "$ns" || skip "cannot create a network namespace"
-	CLEANUP+=("ip netns del $ns")
-	ip link add "cmpi$$a" type veth peer name "cmpi$$b" || fail "cannot create a veth pair"
-	CLEANUP+=("ip link del cmpi$$a")
-	ip link set "cmpi$$b" netns "$ns"
-	ip addr add "$here/24" dev "cmpi$$a"
-	ip link set "cmpi$$a" up
-	ip -n "$ns" addr add "$there/24" dev "cmpi$$b"
-	ip -n "$ns" link set "cmpi$$b" up
-	ip -n "$ns" link set lo up
-
-	# TLS both ways, as DOCKER_TLS_VERIFY asks: a CA, the engine's certificate
-	# for its address, and ours.
-	certs=$WORK/certs
-	mkdir -p "$certs"
-	(
-		cd "$certs" &&
-			openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 1 -subj /CN=cmpi-test-ca &&
-			openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj "/CN=$there" &&
-			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 \
-				-out server-cert.pem -extfile <(echo "subjectAltName=IP:$there") &&
-			openssl req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=cmpirun &&
-			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 \
-				-out cert.pem -extfile <(echo "extendedKeyUsage=clientAuth")
-	) >/dev/null 2>&1 || fail "cannot make the certificates"
-
-	# `ip netns exec` remounts /sys and dockerd then fails; nsenter does not.
-	nsenter --net="/run/netns/$ns" dockerd --data-root "$data" --exec-root "$WORK/exec" \
-		--pidfile "$WORK/dockerd.pid" -H "tcp://$there:2376" --tlsverify \
-		--tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" --tlskey "$certs/server-key.pem" \
-		--bridge none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 </dev/null 9>&- &
-	engine=$!
-	# dockerd leaves its namespace bind-mounted under the exec root, which
-	# would keep the namespace (and the veth pair) alive.
-	CLEANUP+=("umount $WORK/exec/netns/default")
-	CLEANUP+=("kill $engine; wait $engine")
-	remote=(env DOCKER_HOST="tcp://$there:2376" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$certs")
-	for _ in $(seq 1 100); do "${remote[@]}" docker version >/dev/null 2>&1 && break; sleep 0.2; done
-	"${remote[@]}" docker version >/dev/null 2>&1 || { cat "$WORK/dockerd.log" >&2; fail "the second engine did not answer"; }
-
+	engine2_up
 	# Without the TLS settings the engine is not reached, and cmpirun says where.
 	run_job -n 1 --engine "tcp://$there:2376" --image cmpi-test/static:1 /prog
 	expect_rc 1
@@ -202,8 +216,72 @@ remote)
 	no_containers_left "${remote[@]}" docker
 	"${remote[@]}" docker rmi cmpi-test/static:1 >/dev/null
 	;;
+lost)
+	# The engine's socket gone mid-job (its dockerd killed), then the engine
+	# restarted mid-job. The agents talk to cmpirun directly, not through the
+	# engine.
+	engine2_up
+	static_image cmpi-test/static:1
+	docker save cmpi-test/static:1 | "${remote[@]}" docker load >/dev/null || fail "cannot load the image"
+	docker rmi cmpi-test/static:1 >/dev/null
+	CLEANUP+=("${remote[*]} docker rmi cmpi-test/static:1")
+	tls=(env DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$certs")
+	job_args=(-v -n 2 --agents 2 --timeout 60 --engine "tcp://$there:2376" --image cmpi-test/static:1)
+	wait_ranks() { # both ranks said hello
+		for _ in $(seq 1 200); do
+			[ "$(grep -c '^rank [01] of 2$' "$OUT")" -eq 2 ] && return 0
+			sleep 0.05
+		done
+		fail "the ranks did not start"
+	}
+
+	# 1. Gone until the job ends: the job runs to its end, and cmpirun says it
+	# could not remove the containers, and how to.
+	"${tls[@]}" "$CMPIRUN" "${job_args[@]}" -x SLEEP=3 /prog >"$OUT" 2>"$ERR" </dev/null &
+	job=$!
+	wait_ranks
+	JOB=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1)
+	# A crash: dockerd and its containerd killed; the containers' shims live on.
+	containerd=$(cat "$WORK/exec/containerd/containerd.pid" 2>/dev/null)
+	kill -KILL "$engine"
+	wait "$engine" 2>/dev/null
+	[ -n "$containerd" ] && kill -KILL "$containerd" 2>/dev/null
+	t0=$(date +%s%N)
+	wait "$job"
+	RC=$?
+	echo "socket gone: the job ended $((($(date +%s%N) - t0) / 1000000)) ms after, status $RC"
+	expect_rc 0
+	expect_err "^cmpirun: .*tcp://$there:2376"
+	expect_err "run 'cmpirun --cleanup --engine tcp://$there:2376' once it answers"
+	engine2_start
+	# As cmpirun said: --cleanup once the engine is back.
+	"${tls[@]}" "$CMPIRUN" --cleanup --engine "tcp://$there:2376" >"$OUT" 2>"$ERR" || fail "--cleanup failed"
+	no_containers_left "${remote[@]}" docker
+
+	# 2. Restarted mid-job (as a service manager does it: SIGTERM, then start):
+	# an engine without live-restore stops its containers when it shuts down:
+	# each agent gets SIGTERM, passes it to its ranks, and the job ends as one
+	# whose ranks were terminated.
+	"${tls[@]}" "$CMPIRUN" "${job_args[@]}" -x SLEEP=30 /prog >"$OUT" 2>"$ERR" </dev/null &
+	job=$!
+	wait_ranks
+	JOB=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1)
+	t0=$(date +%s%N)
+	kill -TERM "$engine"
+	wait "$engine" 2>/dev/null
+	engine2_start
+	wait "$job"
+	RC=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "engine restarted: the job ended $ms ms after the kill, status $RC"
+	[ "$ms" -lt 20000 ] || fail "the job ran on for $ms ms after its containers were stopped"
+	expect_rc 143
+	expect_err "^cmpirun: rank [01] on node [01] \(pid [0-9]+\) killed by signal 15"
+	"${tls[@]}" "$CMPIRUN" --cleanup --engine "tcp://$there:2376" >/dev/null 2>&1
+	no_containers_left "${remote[@]}" docker
+	;;
 *)
-	echo "usage: engines.sh pull|remote" >&2
+	echo "usage: engines.sh pull|remote|lost" >&2
 	exit 2
 	;;
 esac
