@@ -501,6 +501,28 @@ case_connection_flood() {
 	check_no_leftovers
 }
 
+case_private_dirs() {
+	# The agents' PMIx server directory and Open MPI's shared-memory directory
+	# are the job user's alone (0700), while the job runs, and gone after.
+	"$CMPIRUN" -v -n 2 --agents 2 sh -c 'sleep 2' >"$OUT" 2>"$ERR" </dev/null &
+	local job=$! jobid d n=0
+	for _ in $(seq 1 100); do
+		jobid=$(job_id)
+		[ -n "$jobid" ] && [ "$(ls -d /tmp/cmpi-"$jobid"-* /dev/shm/cmpi-"$jobid"-* 2>/dev/null | wc -l)" -eq 4 ] && break
+		sleep 0.05
+	done
+	for d in /tmp/cmpi-"$jobid"-* /dev/shm/cmpi-"$jobid"-*; do
+		[ -d "$d" ] || continue
+		n=$((n + 1))
+		[ "$(stat -c '%a %u' "$d")" = "700 $(id -u)" ] || fail "$d is $(stat -c '%a %u' "$d"), not 700 and ours"
+	done
+	[ "$n" -eq 4 ] || fail "expected 2 PMIx and 2 shared-memory directories, found $n"
+	wait "$job"
+	RC=$?
+	expect_rc 0
+	check_no_leftovers
+}
+
 case_silent_connection() {
 	stranger_test 8 '' "no valid HELLO in time"
 	[ "$CLOSED_MS" -ge 4000 ] && [ "$CLOSED_MS" -lt 7500 ] ||
