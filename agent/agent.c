@@ -580,14 +580,12 @@ static void agent_free(struct agent *a)
 		event_base_free(a->base);
 }
 
-int agent_run(int ctl_fd, long node, const uint8_t token[CMPI_TOKEN_SIZE])
+int agent_run(int ctl_fd, long node)
 {
 	struct agent a = {.node = node, .stdin_fd = -1, .exit_code = 1};
-	struct cmpi_msg_hello hello = {.node = (uint32_t)node, .pid = (uint32_t)getpid()};
 
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	memcpy(hello.token, token, CMPI_TOKEN_SIZE);
 	a.base = event_base_new();
 	if (!a.base)
 		goto out;
@@ -606,8 +604,6 @@ int agent_run(int ctl_fd, long node, const uint8_t token[CMPI_TOKEN_SIZE])
 	bufferevent_setcb(a.ctl, on_ctl_read, on_ctl_write, on_ctl_event, &a);
 	bufferevent_setwatermark(a.ctl, EV_WRITE, CTL_LOW_WATER, 0);
 	bufferevent_enable(a.ctl, EV_READ | EV_WRITE);
-	if (cmpi_msg_hello_write(ctl_out(&a), &hello) < 0)
-		goto out;
 	cmpi_set_message_hook(on_message, &a);
 	event_base_dispatch(a.base);
 out:

@@ -6,8 +6,8 @@
 
 #include "cmpi/frame.h"
 
-/* Runs the agent on an already connected control socket until the launcher
- * closes it. Returns the agent's exit status. */
-int agent_run(int ctl_fd, long node, const uint8_t token[CMPI_TOKEN_SIZE]);
+/* Runs the agent on a control socket whose HELLO the launcher accepted
+ * (main.c), until the launcher closes it. Returns the agent's exit status. */
+int agent_run(int ctl_fd, long node);
 
 #endif

@@ -1,9 +1,11 @@
 /* main.c - cmpi-agent: connect back to cmpirun with the job's token and run this node's ranks. */
 #include <errno.h>
+#include <event2/buffer.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,13 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cmpi/msg.h"
 #include "cmpi/util.h"
+
+/* How long the first answer may take before the event loop waits instead, and
+ * how often a connection closed before the job is tried again. */
+#define HANDSHAKE_WAIT_MS 5000
+#define HANDSHAKE_ATTEMPTS 50
 
 static void usage(void)
 {
@@ -52,6 +60,56 @@ static int connect_to(const char *hostport)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	freeaddrinfo(res);
 	return fd;
+}
+
+/* Sends HELLO and waits for the launcher's first answer (the JOB). 1: it came
+ * (the bytes stay in the socket for the event loop), 0: the launcher closed
+ * the connection first, -1: the HELLO could not be sent. */
+static int handshake(int fd, long node, const uint8_t token[CMPI_TOKEN_SIZE])
+{
+	struct cmpi_msg_hello hello = {.node = (uint32_t)node, .pid = (uint32_t)getpid()};
+	struct evbuffer *buf = evbuffer_new();
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char b;
+	int rc = -1;
+
+	memcpy(hello.token, token, CMPI_TOKEN_SIZE);
+	if (!buf || cmpi_msg_hello_write(buf, &hello) < 0 ||
+	    cmpi_write_all(fd, evbuffer_pullup(buf, -1), evbuffer_get_length(buf)) < 0)
+		goto out;
+	/* No answer in time is not a refusal: the event loop waits on. */
+	rc = 1;
+	while (poll(&p, 1, HANDSHAKE_WAIT_MS) < 0 && errno == EINTR)
+		continue;
+	if ((p.revents & (POLLIN | POLLHUP | POLLERR)) && recv(fd, &b, 1, MSG_PEEK) <= 0)
+		rc = 0;
+out:
+	if (buf)
+		evbuffer_free(buf);
+	return rc;
+}
+
+/* Connects and says HELLO until the launcher keeps the connection. A local
+ * user flooding cmpirun's port can get a fresh connection of ours closed
+ * before our HELLO is read (cmpirun closes the oldest waiting ones when too
+ * many wait); a new one then gets in. */
+static int connect_and_hello(const char *addr, long node, const uint8_t token[CMPI_TOKEN_SIZE])
+{
+	for (int attempt = 1;; attempt++) {
+		int fd = connect_to(addr);
+		if (fd < 0)
+			return -1;
+		int rc = handshake(fd, node, token);
+		if (rc == 1)
+			return fd;
+		close(fd);
+		if (rc < 0 || attempt == HANDSHAKE_ATTEMPTS) {
+			cmpi_error("cmpirun at %s closed the connection before sending the job", addr);
+			return -1;
+		}
+		cmpi_debug("cmpirun closed the connection before the job; connecting again");
+		usleep(20 * 1000);
+	}
 }
 
 int main(int argc, char **argv)
@@ -96,9 +154,9 @@ int main(int argc, char **argv)
 	}
 	/* The ranks must never see the token. */
 	unsetenv("CMPI_AGENT_TOKEN");
-	int fd = connect_to(connect_addr);
+	int fd = connect_and_hello(connect_addr, node, token);
 	if (fd < 0)
 		return 1;
 	cmpi_set_nonblocking(fd);
-	return agent_run(fd, node, token);
+	return agent_run(fd, node);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cmpi/util.h"
 
@@ -170,19 +171,28 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)sa;
 	(void)salen;
 
-	/* Full: the oldest stranger goes, not the newcomer. An agent says HELLO
-	 * as soon as it connects, so a flood of silent connections cannot keep
-	 * the job's agents out; refusing newcomers would let it. */
+	/* Full: a stranger goes, not the newcomer, or a flood of silent
+	 * connections would keep the job's agents out. The oldest one that has
+	 * sent nothing goes first: an agent says HELLO as soon as it connects,
+	 * and its bytes may be waiting unread while strangers keep coming. */
 	if (srv->npending >= srv->max_pending) {
-		struct control_conn *oldest = NULL;
-		for (struct control_conn *o = srv->conns; o; o = o->next)
-			if (!o->accepted && !o->in_dispatch)
-				oldest = o;
-		if (!oldest) {
+		struct control_conn *victim = NULL, *silent = NULL;
+		for (struct control_conn *o = srv->conns; o; o = o->next) {
+			if (o->accepted || o->in_dispatch)
+				continue;
+			victim = o;
+			char b;
+			if (evbuffer_get_length(bufferevent_get_input(o->bev)) == 0 &&
+			    recv(bufferevent_getfd(o->bev), &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0)
+				silent = o;
+		}
+		if (silent)
+			victim = silent;
+		if (!victim) {
 			evutil_closesocket(fd);
 			return;
 		}
-		conn_end(oldest, "evicted: too many connections waiting for a HELLO");
+		conn_end(victim, "evicted: too many connections waiting for a HELLO");
 	}
 	struct control_conn *c = calloc(1, sizeof *c);
 	if (!c) {
