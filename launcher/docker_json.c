@@ -113,8 +113,23 @@ int docker_json_wait_status(const char *body, size_t len, int *status)
 
 /* ---- pull progress ---- */
 
+/* Sizes come from the engine and the registry. One below 0 or over this (8 PiB)
+ * means nothing true and is ignored: the progress line showed negative
+ * megabytes, and 256 layers near LLONG_MAX overflowed the sums (undefined
+ * behaviour), both found by fuzz_docker_json. 256 of these cannot overflow. */
+#define PULL_SIZE_MAX (1LL << 53)
+
+static bool size_ok(json_int_t n)
+{
+	return n >= 0 && n <= PULL_SIZE_MAX;
+}
+
 static int pull_layer(struct docker_pull_events *p, const char *id)
 {
+	/* Not a layer's short hex id: cut short, it would match no later event
+	 * and each would take a new layer. */
+	if (strlen(id) >= sizeof p->layer[0].id)
+		return -1;
 	for (int i = 0; i < p->nlayers; i++)
 		if (!strcmp(p->layer[i].id, id))
 			return i;
@@ -143,8 +158,9 @@ void docker_pull_event(struct docker_pull_events *p, const char *line, size_t le
 		json_int_t cur = json_integer_value(json_object_get(detail, "current"));
 		json_int_t total = json_integer_value(json_object_get(detail, "total"));
 		if (!strcmp(status, "Downloading")) {
-			p->layer[i].done = cur;
-			if (total > 0)
+			if (size_ok(cur))
+				p->layer[i].done = cur;
+			if (total > 0 && size_ok(total))
 				p->layer[i].total = total;
 		} else if (!strcmp(status, "Download complete") ||
 			   !strcmp(status, "Already exists") || !strcmp(status, "Pull complete")) {

@@ -1,5 +1,5 @@
 /* test_docker_json.c - the engine's JSON answers as cmpirun reads them, without an engine:
- * what real engines send. */
+ * what real engines send, and what the fuzzer (fuzz_docker_json.c) found. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +145,51 @@ static void pull_progress(void **state)
 	free(ev);
 }
 
+/* Found by fuzz_docker_json: a negative size showed as negative megabytes, and
+ * sizes near LLONG_MAX overflowed the sums (undefined behaviour: UBSan stopped). */
+static void pull_sizes_that_mean_nothing(void **state)
+{
+	struct seen s = {0};
+	struct docker_pull_events *ev = calloc(1, sizeof *ev);
+	(void)state;
+	assert_non_null(ev);
+	ev->progress = on_progress;
+	ev->ctx = &s;
+	feed(ev, "{\"status\":\"Downloading\",\"id\":\"01\",\"progressDetail\":"
+		 "{\"current\":100,\"total\":1000}}\n"
+		 "{\"status\":\"Downloading\",\"id\":\"01\",\"progressDetail\":"
+		 "{\"current\":-6917529027641081856,\"total\":-1}}\n");
+	assert_int_equal(s.last.bytes_done, 100);
+	assert_int_equal(s.last.bytes_total, 1000);
+	feed(ev, "{\"status\":\"Downloading\",\"id\":\"02\",\"progressDetail\":"
+		 "{\"current\":8224184395959005031,\"total\":9223372036854775807}}\n"
+		 "{\"status\":\"Downloading\",\"id\":\"03\",\"progressDetail\":"
+		 "{\"current\":8305875163302947874,\"total\":9223372036854775807}}\n");
+	assert_int_equal(s.last.layers, 3);
+	assert_int_equal(s.last.bytes_done, 100);
+	assert_int_equal(s.last.bytes_total, 1000);
+	free(ev);
+}
+
+/* An id too long to keep matched no later event: each took a new layer, until
+ * "0 of 256 layers". Such an event counts for no layer. */
+static void pull_long_ids(void **state)
+{
+	struct seen s = {0};
+	struct docker_pull_events *ev = calloc(1, sizeof *ev);
+	char line[300];
+	(void)state;
+	assert_non_null(ev);
+	ev->progress = on_progress;
+	ev->ctx = &s;
+	snprintf(line, sizeof line, "{\"status\":\"Pulling fs layer\",\"id\":\"%s%s\"}\n", ID, ID);
+	for (int i = 0; i < 3; i++)
+		feed(ev, line);
+	assert_int_equal(s.calls, 3);
+	assert_int_equal(s.last.layers, 0);
+	free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +199,8 @@ int main(void)
 	    cmocka_unit_test(container_list),
 	    cmocka_unit_test(wait_status),
 	    cmocka_unit_test(pull_progress),
+	    cmocka_unit_test(pull_sizes_that_mean_nothing),
+	    cmocka_unit_test(pull_long_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
