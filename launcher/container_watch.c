@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "docker.h"
+#include "docker_json.h"
 
 #define OUTPUT_MAX 4096
 #define ADD_TIMEOUT_S 2
@@ -138,12 +138,9 @@ static bool wait_answered(struct watched *c, CURLcode result)
 {
 	long http = 0;
 	curl_easy_getinfo(c->wait, CURLINFO_RESPONSE_CODE, &http);
-	if (result != CURLE_OK || http != 200)
-		return false;
-	json_t *j = json_loadb(c->wait_body, c->wait_len, 0, NULL);
-	bool ok = json_is_integer(json_object_get(j, "StatusCode"));
-	json_decref(j);
-	return ok;
+	int status;
+	return result == CURLE_OK && http == 200 &&
+	       docker_json_wait_status(c->wait_body, c->wait_len, &status) == 0;
 }
 
 /* A request ended. Only a wait that says the container exited is news; a
@@ -194,14 +191,12 @@ static void *watch_thread(void *arg)
 	return NULL;
 }
 
-/* {"StatusCode":N,...}: N as a wait(2) status; a signal shows as 128+N, as
- * the engine reports it. */
+/* {"StatusCode":N,...} as a wait(2) status. */
 static int wait_status(const struct watched *c) /* wait_answered() was true */
 {
-	json_t *j = json_loadb(c->wait_body, c->wait_len, 0, NULL);
-	json_int_t code = json_integer_value(json_object_get(j, "StatusCode"));
-	json_decref(j);
-	return (int)(code & 0xff) << 8;
+	int status = 0;
+	docker_json_wait_status(c->wait_body, c->wait_len, &status);
+	return status;
 }
 
 static void on_notify(evutil_socket_t fd, short what, void *arg)

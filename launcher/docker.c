@@ -58,12 +58,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 /* The engine's "message" from an error body, or the body itself. */
 static const char *engine_message(struct docker *d, char *buf, size_t size)
 {
-	json_t *j = d->len ? json_loadb(d->body, d->len, 0, NULL) : NULL;
-	const char *m = j ? json_string_value(json_object_get(j, "message")) : NULL;
-	snprintf(buf, size, "%s", m ? m : d->len ? d->body : "no message");
-	json_decref(j);
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
+	return docker_json_message(d->body, d->len, buf, size);
 }
 
 /* One request; the reply body is in d->body. Returns the HTTP status, or -1
@@ -277,72 +272,11 @@ int docker_image_exists(struct docker *d, const char *image, struct docker_error
 
 /* ---- pulling an image: a stream of JSON lines, one per engine event ---- */
 
-#define PULL_MAX_LAYERS 256
-
 struct pull {
 	struct docker *d;
-	docker_pull_progress_f progress;
-	void *ctx;
-	struct {
-		char id[72];
-		long long done, total;
-		bool complete;
-	} layer[PULL_MAX_LAYERS];
-	int nlayers;
-	char error[400]; /* the stream's own error line, if any */
-	long status;	 /* HTTP status, read at the first bytes */
+	long status; /* HTTP status, read at the first bytes */
+	struct docker_pull_events ev;
 };
-
-static int pull_layer(struct pull *p, const char *id)
-{
-	for (int i = 0; i < p->nlayers; i++)
-		if (!strcmp(p->layer[i].id, id))
-			return i;
-	if (p->nlayers == PULL_MAX_LAYERS)
-		return -1;
-	snprintf(p->layer[p->nlayers].id, sizeof p->layer[0].id, "%s", id);
-	return p->nlayers++;
-}
-
-/* One event: {"status":"Downloading","id":"<layer>","progressDetail":
- * {"current":N,"total":M}}, or {"error":"...","errorDetail":{...}}. */
-static void pull_event(struct pull *p, const char *line, size_t len)
-{
-	json_t *ev = json_loadb(line, len, 0, NULL);
-	const char *error = json_string_value(json_object_get(ev, "error"));
-	const char *status = json_string_value(json_object_get(ev, "status"));
-	const char *id = json_string_value(json_object_get(ev, "id"));
-	json_t *detail = json_object_get(ev, "progressDetail");
-
-	if (error && !p->error[0])
-		snprintf(p->error, sizeof p->error, "%s", error);
-	/* Layer events name the layer by a short hex id; the first line names
-	 * the tag instead ("Pulling from ..."). */
-	int i = id && status && strncmp(status, "Pulling from", 12) ? pull_layer(p, id) : -1;
-	if (i >= 0) {
-		json_int_t cur = json_integer_value(json_object_get(detail, "current"));
-		json_int_t total = json_integer_value(json_object_get(detail, "total"));
-		if (!strcmp(status, "Downloading")) {
-			p->layer[i].done = cur;
-			if (total > 0)
-				p->layer[i].total = total;
-		} else if (!strcmp(status, "Download complete") ||
-			   !strcmp(status, "Already exists") || !strcmp(status, "Pull complete")) {
-			p->layer[i].done = p->layer[i].total;
-			p->layer[i].complete |= strcmp(status, "Download complete") != 0;
-		}
-	}
-	if (status && p->progress) {
-		struct docker_pull_progress sum = {.layers = p->nlayers, .status = status};
-		for (int k = 0; k < p->nlayers; k++) {
-			sum.layers_done += p->layer[k].complete;
-			sum.bytes_done += p->layer[k].done;
-			sum.bytes_total += p->layer[k].total;
-		}
-		p->progress(p->ctx, &sum);
-	}
-	json_decref(ev);
-}
 
 static size_t on_pull_body(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -355,13 +289,7 @@ static size_t on_pull_body(char *data, size_t size, size_t nmemb, void *arg)
 		curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &p->status);
 	if (p->status != 200)
 		return n; /* an error body, read whole by the caller */
-	char *nl;
-	while ((nl = memchr(d->body, '\n', d->len))) {
-		size_t line = (size_t)(nl - d->body) + 1;
-		pull_event(p, d->body, line - 1);
-		memmove(d->body, d->body + line, d->len - line + 1);
-		d->len -= line;
-	}
+	d->len = docker_pull_lines(&p->ev, d->body, d->len);
 	return n;
 }
 
@@ -390,16 +318,18 @@ int docker_image_pull(struct docker *d, const char *image, docker_pull_progress_
 		set_error(err, 0, "out of memory");
 		goto out;
 	}
-	*p = (struct pull){.d = d, .progress = progress, .ctx = ctx};
+	p->d = d;
+	p->ev.progress = progress;
+	p->ev.ctx = ctx;
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_pull_body);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, p);
 	long status = request(d, "POST", path, NULL, err);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, d);
 	if (status == 200 && d->len) /* a last line without its newline */
-		pull_event(p, d->body, d->len);
-	if (status == 200 && p->error[0])
-		set_error(err, status, "cannot pull '%s': %s", image, p->error);
+		docker_pull_event(&p->ev, d->body, d->len);
+	if (status == 200 && p->ev.error[0])
+		set_error(err, status, "cannot pull '%s': %s", image, p->ev.error);
 	else if (status == 200)
 		rc = 0;
 	else if (status > 0)
@@ -485,16 +415,10 @@ int docker_container_create(struct docker *d, const struct docker_container_spec
 	}
 	if (status != 201)
 		return status < 0 ? -1 : engine_error(d, status, "cannot create a container", err);
-	json_t *reply = json_loadb(d->body, d->len, 0, NULL);
-	const char *cid = json_string_value(json_object_get(reply, "Id"));
-	int rc = cid && strlen(cid) == 64 ? 0 : -1;
-	if (rc == 0)
-		memcpy(id, cid, 65);
-	else
-		set_error(err, status, "the engine at %s created a container without an id",
-			  d->url);
-	json_decref(reply);
-	return rc;
+	if (docker_json_created_id(d->body, d->len, id) == 0)
+		return 0;
+	set_error(err, status, "the engine at %s created a container without an id", d->url);
+	return -1;
 }
 
 /* id must be the engine's hex id: it goes into the path as it is. */
@@ -561,11 +485,7 @@ static bool container_running(struct docker *d, const char *id)
 	long status = request(d, "GET", path, NULL, NULL);
 	if (status == 404)
 		return false;
-	json_t *c = status == 200 ? json_loadb(d->body, d->len, 0, NULL) : NULL;
-	json_t *running = json_object_get(json_object_get(c, "State"), "Running");
-	bool yes = !c || !json_is_false(running); /* unknown: assume it runs */
-	json_decref(c);
-	return yes;
+	return status != 200 || docker_json_running(d->body, d->len); /* unknown: it runs */
 }
 
 int docker_container_kill(struct docker *d, const char *id, int signal, struct docker_error *err)
@@ -641,30 +561,9 @@ long docker_containers_with_label(struct docker *d, const char *label, char ***i
 			engine_error(d, status, "cannot list containers", err);
 		goto out;
 	}
-	json_t *list = json_loadb(d->body, d->len, 0, NULL);
-	size_t count = json_array_size(list);
-	*ids = calloc(count + 1, sizeof **ids);
-	if (values)
-		*values = calloc(count + 1, sizeof **values);
-	if (*ids && (!values || *values)) {
-		n = 0;
-		for (size_t i = 0; i < count; i++) {
-			json_t *c = json_array_get(list, i);
-			json_t *labels = json_object_get(c, "Labels");
-			const char *id = json_string_value(json_object_get(c, "Id"));
-			const char *v =
-			    value_of ? json_string_value(json_object_get(labels, value_of)) : NULL;
-			if (!id || !id_ok(id) || !((*ids)[n] = strdup(id)))
-				continue;
-			if (values && !((*values)[n] = strdup(v ? v : ""))) {
-				free((*ids)[n]);
-				(*ids)[n] = NULL;
-				continue;
-			}
-			n++;
-		}
-	}
-	json_decref(list);
+	n = docker_json_container_ids(d->body, d->len, value_of, ids, values);
+	if (n < 0)
+		set_error(err, 0, "out of memory");
 out:
 	free(path);
 	curl_free(esc);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "docker_json.h"
+
 #define DOCKER_API_VERSION "1.40"
 #define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
 
@@ -55,18 +57,9 @@ CURL *docker_stream_handle(const struct docker *d, const char *path);
 /* 1 when the image is there, 0 when it is not, -1 on an error. */
 int docker_image_exists(struct docker *d, const char *image, struct docker_error *err);
 
-/* Where a pull stands, summed over the image's layers as the engine reports
- * them (sizes are known only once a layer's download starts). */
-struct docker_pull_progress {
-	int layers, layers_done;
-	long long bytes_done, bytes_total;
-	const char *status; /* the engine's latest line: "Pulling fs layer", ... */
-};
-typedef void (*docker_pull_progress_f)(void *ctx, const struct docker_pull_progress *p);
-
 /* Pulls the image from its registry (":latest" when it names no tag),
- * calling progress as the engine reports. 0, or -1 with the engine's or the
- * registry's words in err. */
+ * calling progress (struct docker_pull_progress, in docker_json.h) as the
+ * engine reports. 0, or -1 with the engine's or the registry's words in err. */
 int docker_image_pull(struct docker *d, const char *image, docker_pull_progress_f progress,
 		      void *ctx, struct docker_error *err);
 

@@ -2,7 +2,7 @@
 # test.sh [--sanitize | --all] - install what is missing, build, run every test with ctest.
 #   (none)      the normal build in build/
 #   --sanitize  an ASan+UBSan build in build-asan/
-#   --all       both, one after the other (what CI runs)
+#   --all       both, one after the other, then a short fuzzing run (what CI runs)
 # A skipped test is a failure: a suite that quietly ran no container test proves nothing.
 # Only tests labelled needs-rdma may skip (no RDMA device here).
 # CMPI_ALLOW_SKIP=1 lets tests skip (a machine with no container engine or no Podman).
@@ -54,6 +54,11 @@ normal) run_suite "$top/build" ;;
 --all)
 	run_suite "$top/build"
 	run_suite "$top/build-asan" -DCMPI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	echo "== fuzzing: each libFuzzer harness 20 s on a copy of its seed corpus (scripts/fuzz.sh)"
+	bash "$top/scripts/fuzz.sh" || {
+		echo "test.sh: fuzzing failed: a harness crashed (its reproducer is named above)" >&2
+		exit 1
+	}
 	;;
 *)
 	echo "usage: scripts/test.sh [--sanitize | --all]" >&2
