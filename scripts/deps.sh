@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(gcc libc6-dev make cmake pkg-config libevent-dev libcmocka-dev libpmix-dev libhwloc-dev hwloc-nox
 	openmpi-bin libopenmpi-dev mpich libmpich-dev python3-mpi4py libcurl4-openssl-dev libjansson-dev
 	curl mmdebstrap docker-registry openssl iproute2 gnuplot-nox libibverbs-dev
-	dpkg-dev file man-db groff-base clang libclang-rt-dev)
+	dpkg-dev file man-db groff-base clang libclang-rt-dev valgrind)
 
 missing=()
 for p in "${packages[@]}"; do
