@@ -362,7 +362,7 @@ static void start_ranks(struct agent *a)
 	if (rank_capacity_check(job->nranks, why, sizeof why) < 0) {
 		cmpi_error("%s; starting none", why);
 		for (uint32_t i = 0; i < job->nranks; i++)
-			send_exit(a, job->ranks[i], 0, CMPI_EXIT_SPAWN_FAILED, EAGAIN);
+			send_exit(a, job->ranks[i], 0, CMPI_EXIT_REFUSED, EAGAIN);
 		return;
 	}
 	load_topology(a);

@@ -193,6 +193,11 @@ static struct docker *handle_new(const char *url, struct docker_error *err)
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, d);
 	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	/* A unix socket connects from the listen backlog even when nobody
+	 * accepts: an engine that says nothing for this long is given up on.
+	 * Not a total timeout: a pull streams progress for minutes. */
+	curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_TIME, (long)DOCKER_SILENCE_TIMEOUT_S);
 	if (configure_transport(d->curl, url, &d->base, err) < 0) {
 		docker_free(d);
 		return NULL;

@@ -10,6 +10,8 @@
 #include "docker_json.h"
 
 #define DOCKER_API_VERSION "1.40"
+/* A request whose engine sends nothing for this long fails ("Timeout was reached"). */
+#define DOCKER_SILENCE_TIMEOUT_S 20
 #define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
 
 struct docker;

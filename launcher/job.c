@@ -338,6 +338,8 @@ static const char *exit_how_name(unsigned how)
 		return "wire-up failed";
 	case CMPI_EXIT_BIND_FAILED:
 		return "binding failed";
+	case CMPI_EXIT_REFUSED:
+		return "refused";
 	}
 	return "?";
 }
@@ -384,6 +386,11 @@ static void rank_exited(struct job *job, struct agent_slot *slot, const struct c
 		job_fail(job, JOB_EXIT_ERROR, 0, "rank %ld on node %ld cannot enter '%s': %s",
 			 rank, slot->node, app->cwd[0] ? app->cwd : "its directory",
 			 strerror((int)m->code));
+		break;
+	case CMPI_EXIT_REFUSED:
+		/* The agent's line said why; one line is enough. */
+		decide(job, JOB_EXIT_ERROR);
+		terminate(job);
 		break;
 	case CMPI_EXIT_BIND_FAILED:
 		job_fail(job, JOB_EXIT_ERROR, 0,
@@ -804,10 +811,16 @@ static int job_setup(struct job *job)
 	job->runtime->ops->start_agents(job->runtime, job->runtime->control_addr,
 					control_server_port(job->server), token_hex, started);
 	timing_phase(job->timing, TIMING_AGENTS_STARTED);
+	/* The runtime said why an agent could not start (the engine's words, or
+	 * fork's): the job ends without a second line about it. */
 	for (long i = 0; i < job->nagents; i++) {
 		if (!started[i]) {
 			job->agents[i].connected = true;
-			agent_lost(job, &job->agents[i], "it could not be started");
+			decide(job, JOB_EXIT_ERROR);
+			agent_done(job, &job->agents[i]);
+			if (job->wireup)
+				wireup_agent_lost(job->wireup, i);
+			terminate(job);
 		}
 	}
 	free(started);

@@ -84,6 +84,8 @@ enum cmpi_exit_how {
 	CMPI_EXIT_WIREUP_FAILED,   /* code = errno: PMIx or PMI-1 could not be set up for it */
 	CMPI_EXIT_BIND_FAILED,     /* code = errno: --bind-to could not be done (the agent's
 				    * LOG line before says why) */
+	CMPI_EXIT_REFUSED,         /* code = errno: the node cannot hold its ranks; the
+				    * agent's LOG line before says why */
 	CMPI_EXIT_HOW_END
 };
 

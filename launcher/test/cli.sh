@@ -585,8 +585,6 @@ case_spawn_failure() {
 	expect_rc 1
 	# The agent sees the descriptor limit before it forks, and says so.
 	expect_err "cmpi-agent[0]: 8 ranks on one node need 104 file descriptors and the limit is 20 (ulimit -n); starting none"
-	grep -qE '^cmpirun: rank [0-9]+ on node 0 could not be started: ' "$ERR" ||
-		fail "no line saying the rank could not start"
 	check_no_leftovers
 }
 
