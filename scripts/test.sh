@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh [--sanitize | --all] - install what is missing, build, run every test with ctest.
 #   (none)      the normal build in build/
-#   --sanitize  an ASan+UBSan build in build-asan/
+#   --sanitize  an ASan+UBSan build in build-asan/ (all but the soak, label soak)
 #   --all       both, one after the other, then a short fuzzing run (what CI runs)
 # A skipped test is a failure: a suite that quietly ran no container test proves nothing.
 # Only tests labelled needs-rdma may skip (no RDMA device here).
@@ -23,14 +23,17 @@ setup "$top/scripts/engine.sh"
 setup "$top/scripts/test-images.sh"
 setup "$top/scripts/podman.sh"
 
+# run_suite DIR CTEST_ARGS -- CMAKE_ARGS...
 run_suite() {
-	local dir=$1
+	local dir=$1 ctest_args=()
 	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do ctest_args+=("$1"); shift; done
+	shift || true
 	echo "== building $(basename "$dir") $*"
 	bash "$top/scripts/build.sh" "$dir" "$@"
-	echo "== testing $(basename "$dir")"
+	echo "== testing $(basename "$dir") ${ctest_args[*]}"
 	local log=$dir/ctest.log
-	ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" | tee "$log" # pipefail: its status
+	ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" "${ctest_args[@]}" | tee "$log" # pipefail: its status
 	# Tests labelled needs-rdma skip on a host without an RDMA device (these
 	# machines have none); any other skip fails the run.
 	local hw skipped
@@ -48,12 +51,15 @@ export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export LSAN_OPTIONS=suppressions=$top/scripts/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# The soak (200 jobs, about 3 minutes) runs once, in the normal build: the
+# sanitizer build repeats every other test.
+sanitized=(-LE soak -- -DCMPI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
 case $mode in
 normal) run_suite "$top/build" ;;
---sanitize) run_suite "$top/build-asan" -DCMPI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug ;;
+--sanitize) run_suite "$top/build-asan" "${sanitized[@]}" ;;
 --all)
 	run_suite "$top/build"
-	run_suite "$top/build-asan" -DCMPI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	run_suite "$top/build-asan" "${sanitized[@]}"
 	echo "== fuzzing: each libFuzzer harness 20 s on a copy of its seed corpus (scripts/fuzz.sh)"
 	bash "$top/scripts/fuzz.sh" || {
 		echo "test.sh: fuzzing failed: a harness crashed (its reproducer is named above)" >&2
