@@ -20,6 +20,11 @@ const char *docker_json_message(const char *body, size_t len, char *buf, size_t 
 		snprintf(buf, size, "no message");
 	json_decref(j);
 	buf[strcspn(buf, "\n")] = '\0';
+	/* Printed on the user's terminal: an engine (a remote one, say) must not
+	 * send it escape sequences. */
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return buf;
 }
 

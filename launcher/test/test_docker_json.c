@@ -28,6 +28,10 @@ static void error_messages(void **state)
 	assert_string_equal(docker_json_message("", 0, buf, sizeof buf), "no message");
 	/* The length counts, not a NUL after it. */
 	assert_string_equal(docker_json_message("abcdef", 3, buf, sizeof buf), "abc");
+	/* Control characters (a terminal's escape sequences) do not reach the terminal. */
+	body = "{\"message\":\"bad\\u001b[2Jthing\\tend\"}";
+	assert_string_equal(docker_json_message(body, strlen(body), buf, sizeof buf),
+			    "bad?[2Jthing?end");
 }
 
 static void created_id(void **state)
