@@ -19,10 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capacity.h"
 #include "cmpi/msg.h"
 #include "cmpi/pack.h"
 #include "cmpi/placement.h"
-#include "capacity.h"
 #include "cmpi/util.h"
 #include "ranks.h"
 #include "wireup.h"
