@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmpi/msg.h"
@@ -23,12 +22,10 @@
 #include "plan.h"
 #include "pull.h"
 #include "runtime.h"
+#include "stdin_forward.h"
 #include "timing.h"
 #include "wireup.h"
 
-/* Stdin bytes sent to rank 0's agent and not yet acknowledged, at most. */
-#define STDIN_WINDOW (1u << 20)
-#define STDIN_CHUNK (64u * 1024)
 
 struct agent_slot {
 	long node;
@@ -63,10 +60,7 @@ struct job {
 	int exit_code;
 	int sigints;
 	struct event *ev_sigint, *ev_sigterm, *ev_timeout, *ev_grace, *ev_connect;
-	struct event *ev_stdin;
-	bool stdin_pollable;
-	bool stdin_paused; /* the window is full; an ack resumes */
-	size_t stdin_inflight;
+	struct stdin_forward *stdin; /* our stdin to rank 0, or NULL */
 };
 
 static void kill_all(struct job *job, int sig, unsigned escalate_ms)
@@ -175,79 +169,17 @@ static void agent_lost(struct job *job, struct agent_slot *slot, const char *why
 
 /* ---- stdin: the launcher's standard input goes to rank 0 ---- */
 
+static struct evbuffer *rank0_output(void *ctx)
+{
+	struct job *job = ctx;
+	struct agent_slot *slot = &job->agents[job->plan->rank_node[0]];
+	return slot->conn && !slot->done ? control_conn_output(slot->conn) : NULL;
+}
+
 static void stdin_stop(struct job *job)
 {
-	if (job->ev_stdin) {
-		event_free(job->ev_stdin);
-		job->ev_stdin = NULL;
-	}
-}
-
-static void stdin_resume(struct job *job)
-{
-	job->stdin_paused = false;
-	if (job->stdin_pollable)
-		event_add(job->ev_stdin, NULL);
-	else
-		event_active(job->ev_stdin, EV_READ, 0);
-}
-
-static void on_stdin(evutil_socket_t fd, short what, void *arg)
-{
-	struct job *job = arg;
-	struct control_conn *conn = job->agents[0].conn;
-	char buf[STDIN_CHUNK];
-	(void)fd;
-	(void)what;
-
-	if (!conn || job->agents[0].done) {
-		stdin_stop(job);
-		return;
-	}
-	if (job->stdin_inflight >= STDIN_WINDOW) {
-		job->stdin_paused = true;
-		event_del(job->ev_stdin);
-		return;
-	}
-	ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	struct evbuffer *out = control_conn_output(conn);
-	if (n <= 0) {
-		cmpi_msg_stdin_write(out, NULL, 0); /* EOF for rank 0 */
-		stdin_stop(job);
-		return;
-	}
-	cmpi_msg_stdin_write(out, buf, (size_t)n);
-	job->stdin_inflight += (size_t)n;
-	if (!job->stdin_pollable)
-		event_active(job->ev_stdin, EV_READ, 0);
-}
-
-static void stdin_acked(struct job *job, const struct cmpi_msg_stdin_ack *ack)
-{
-	job->stdin_inflight -= ack->bytes < job->stdin_inflight ? ack->bytes : job->stdin_inflight;
-	if (ack->closed)
-		stdin_stop(job);
-	else if (job->ev_stdin && job->stdin_paused && job->stdin_inflight < STDIN_WINDOW)
-		stdin_resume(job);
-}
-
-/* epoll refuses regular files and /dev/null; those never block, so they are
- * read in chunks from the loop instead of waiting for readiness. */
-static void stdin_start(struct job *job)
-{
-	struct stat st;
-	if (fstat(STDIN_FILENO, &st) < 0) {
-		cmpi_msg_stdin_write(control_conn_output(job->agents[0].conn), NULL, 0);
-		return;
-	}
-	job->stdin_pollable = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
-			      (S_ISCHR(st.st_mode) && isatty(STDIN_FILENO));
-	job->ev_stdin = event_new(job->base, job->stdin_pollable ? STDIN_FILENO : -1,
-				  job->stdin_pollable ? EV_READ | EV_PERSIST : 0, on_stdin, job);
-	if (job->ev_stdin)
-		stdin_resume(job);
+	stdin_forward_stop(job->stdin);
+	job->stdin = NULL;
 }
 
 /* ---- control callbacks ---- */
@@ -309,7 +241,7 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 	slot->conn = conn;
 	control_conn_set_data(conn, slot);
 	if (stdin_here)
-		stdin_start(job);
+		job->stdin = stdin_forward_start(job->base, rank0_output, job);
 	bool all = true;
 	for (long i = 0; i < job->nagents; i++)
 		all = all && job->agents[i].connected;
@@ -443,7 +375,7 @@ static void on_frame(void *ctx, struct control_conn *conn, const struct cmpi_fra
 		if (!runs_rank(job, slot, 0) || cmpi_msg_stdin_ack_read(payload, hdr->length, &ack) < 0)
 			bad = "bad STDIN_ACK message";
 		else
-			stdin_acked(job, &ack);
+			stdin_forward_acked(job->stdin, &ack);
 		break;
 	case CMPI_MSG_LOG:
 		if (hdr->length == 0 || hdr->length > CMPI_LOG_MAX || payload[hdr->length - 1] != '\n')
