@@ -278,80 +278,6 @@ static const struct pmi1_ops pmi1_ops = {
     .protocol_error = on_pmi1_protocol_error,
 };
 
-/* MPICH's node map, PMI_process_mapping: (first node, nodes, ranks per node)
- * triples, read in rank order. Runs of ranks on one node become triples, and
- * consecutive triples of equal size on consecutive nodes merge, so a block map
- * is one triple per group of equal nodes. Node ids count only nodes with
- * ranks. Where the whole list is too long for a PMI-1 value, MPICH's reading
- * of the list as a repeating pattern lets one cycle of a periodic map (round
- * robin) stand for it; with neither, NULL: MPICH then exchanges host names. */
-static char *mapping_of(const uint32_t *ids, uint32_t n)
-{
-	char *s = NULL;
-	size_t len;
-	FILE *f = open_memstream(&s, &len);
-	if (!f)
-		return NULL;
-	fputs("(vector", f);
-	for (uint32_t r = 0; r < n;) {
-		uint32_t first = ids[r], nodes = 0, per = 0;
-		while (r < n) {
-			uint32_t end = r;
-			while (end < n && ids[end] == ids[r])
-				end++;
-			if (nodes > 0 && (ids[r] != first + nodes || end - r != per))
-				break;
-			per = end - r;
-			nodes++;
-			r = end;
-		}
-		fprintf(f, ",(%u,%u,%u)", first, nodes, per);
-	}
-	fputs(")", f);
-	if (fclose(f) != 0) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static char *process_mapping(const struct cmpi_msg_job *job)
-{
-	uint32_t *dense = calloc(job->nnodes, sizeof *dense);
-	uint32_t *ids = calloc(job->size, sizeof *ids);
-	char *s = NULL;
-
-	if (!dense || !ids)
-		goto out;
-	for (uint32_t r = 0; r < job->size; r++)
-		dense[job->rank_node[r]] = 1;
-	for (uint32_t i = 0, next = 0; i < job->nnodes; i++)
-		dense[i] = dense[i] ? next++ : 0;
-	for (uint32_t r = 0; r < job->size; r++)
-		ids[r] = dense[job->rank_node[r]];
-	s = mapping_of(ids, job->size);
-	if (s && strlen(s) > PMI1_VALLEN_MAX) {
-		uint32_t period = 1;
-		for (uint32_t r = 0; r < job->size; r++)
-			if (ids[r] != ids[r % period])
-				period = r + 1; /* the pattern so far does not repeat */
-		free(s);
-		s = period < job->size ? mapping_of(ids, period) : NULL;
-		if (s && strlen(s) > PMI1_VALLEN_MAX) {
-			free(s);
-			s = NULL;
-		}
-		if (!s)
-			cmpi_debug("no PMI_process_mapping: the node map does not fit in %d bytes",
-				   PMI1_VALLEN_MAX);
-		errno = 0;
-	}
-out:
-	free(dense);
-	free(ids);
-	return s;
-}
-
 /* ---- start and stop ---- */
 
 static int cpus_available(void)
@@ -387,7 +313,10 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	w->ctl = ctl;
 	w->job = job;
 	w->cpusets = cpusets;
-	w->process_mapping = process_mapping(job);
+	w->process_mapping = pmi1_process_mapping(job->rank_node, job->size, job->nnodes);
+	if (!w->process_mapping && errno == 0)
+		cmpi_debug("no PMI_process_mapping: the node map does not fit in %d bytes",
+			   PMI1_VALLEN_MAX);
 	w->left = calloc(job->nranks ? job->nranks : 1, sizeof *w->left);
 	w->rank_app = calloc(job->size, sizeof *w->rank_app);
 	if ((!w->process_mapping && errno) || !w->left || !w->rank_app)

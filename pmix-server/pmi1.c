@@ -786,3 +786,75 @@ int pmi1_server_barrier_done(struct pmi1_server *srv, int status, const void *da
 	}
 	return 0;
 }
+
+/* MPICH's node map, PMI_process_mapping: (first node, nodes, ranks per node)
+ * triples, read in rank order. Runs of ranks on one node become triples, and
+ * consecutive triples of equal size on consecutive nodes merge, so a block map
+ * is one triple per group of equal nodes. Node ids count only nodes with
+ * ranks. Where the whole list is too long for a PMI-1 value, MPICH's reading
+ * of the list as a repeating pattern lets one cycle of a periodic map (round
+ * robin) stand for it; with neither, NULL: MPICH then exchanges host names. */
+static char *mapping_of(const uint32_t *ids, uint32_t n)
+{
+	char *s = NULL;
+	size_t len;
+	FILE *f = open_memstream(&s, &len);
+	if (!f)
+		return NULL;
+	fputs("(vector", f);
+	for (uint32_t r = 0; r < n;) {
+		uint32_t first = ids[r], nodes = 0, per = 0;
+		while (r < n) {
+			uint32_t end = r;
+			while (end < n && ids[end] == ids[r])
+				end++;
+			if (nodes > 0 && (ids[r] != first + nodes || end - r != per))
+				break;
+			per = end - r;
+			nodes++;
+			r = end;
+		}
+		fprintf(f, ",(%u,%u,%u)", first, nodes, per);
+	}
+	fputs(")", f);
+	if (fclose(f) != 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+char *pmi1_process_mapping(const uint32_t *rank_node, uint32_t size, uint32_t nnodes)
+{
+	uint32_t *dense = calloc(nnodes ? nnodes : 1, sizeof *dense);
+	uint32_t *ids = calloc(size ? size : 1, sizeof *ids);
+	char *s = NULL;
+
+	errno = 0;
+	if (!dense || !ids)
+		goto out;
+	for (uint32_t r = 0; r < size; r++)
+		dense[rank_node[r]] = 1;
+	for (uint32_t i = 0, next = 0; i < nnodes; i++)
+		dense[i] = dense[i] ? next++ : 0;
+	for (uint32_t r = 0; r < size; r++)
+		ids[r] = dense[rank_node[r]];
+	s = mapping_of(ids, size);
+	if (s && strlen(s) > PMI1_VALLEN_MAX) {
+		uint32_t period = 1;
+		for (uint32_t r = 0; r < size; r++)
+			if (ids[r] != ids[r % period])
+				period = r + 1; /* the pattern so far does not repeat */
+		free(s);
+		s = period < size ? mapping_of(ids, period) : NULL;
+		if (s && strlen(s) > PMI1_VALLEN_MAX) {
+			free(s);
+			s = NULL;
+		}
+		errno = 0;
+	}
+out:
+	free(dense);
+	free(ids);
+	return s;
+}

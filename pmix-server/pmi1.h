@@ -54,6 +54,12 @@ struct pmi1_ops {
 	void (*protocol_error)(void *ctx, long rank, const char *why);
 };
 
+/* PMI_process_mapping for a job whose rank r runs on node rank_node[r] (of
+ * nnodes): malloc'd, or NULL with errno 0 when no form of it fits in a PMI-1
+ * value (MPICH then finds its peers by host name), or with errno set when out
+ * of memory. */
+char *pmi1_process_mapping(const uint32_t *rank_node, uint32_t size, uint32_t nnodes);
+
 struct pmi1_server *pmi1_server_create(const struct pmi1_job *job, const struct pmi1_ops *ops,
 				       void *ctx);
 /* Also frees every client not freed yet. NULL-safe. */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "pmi1.h"
@@ -760,6 +761,41 @@ static void mpmd_appnum_and_scattered_ranks(void **state)
 	agent_fini(&a);
 }
 
+static void expect_mapping(const uint32_t *rank_node, uint32_t size, uint32_t nnodes,
+			   const char *want)
+{
+	char *got = pmi1_process_mapping(rank_node, size, nnodes);
+	if (!want) {
+		assert_null(got);
+		assert_int_equal(errno, 0);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* MPICH's node map for blocks, round robin, uneven blocks, a node without
+ * ranks, and maps too long for one PMI-1 value. */
+static void process_mappings(void **state)
+{
+	static uint32_t big[16384];
+	(void)state;
+	expect_mapping((uint32_t[]){0, 0, 1, 1}, 4, 2, "(vector,(0,2,2))");
+	expect_mapping((uint32_t[]){0, 1, 0, 1, 0, 1}, 6, 2, "(vector,(0,2,1),(0,2,1),(0,2,1))");
+	expect_mapping((uint32_t[]){0, 0, 0, 1, 1}, 5, 2, "(vector,(0,1,3),(1,1,2))");
+	expect_mapping((uint32_t[]){0, 0, 2, 2}, 4, 3, "(vector,(0,2,2))");
+	/* 16384 ranks round robin over 64 nodes: the full list (256 triples) is
+	 * too long, one cycle stands for it (MPICH repeats the pattern). */
+	for (uint32_t r = 0; r < 16384; r++)
+		big[r] = r % 64;
+	expect_mapping(big, 16384, 64, "(vector,(0,64,1))");
+	/* Too long, and no pattern repeats: none, and MPICH asks the host names. */
+	for (uint32_t r = 0; r < 4096; r++)
+		big[r] = (r * r / 7) % 64;
+	expect_mapping(big, 4096, 64, NULL);
+}
+
 static void bad_jobs(void **state)
 {
 	uint32_t ranks[] = {2, 3, 4}, unordered[] = {3, 2};
@@ -799,6 +835,7 @@ int main(void)
 	    cmocka_unit_test(many_keys),
 	    cmocka_unit_test(barrier_details),
 	    cmocka_unit_test(mpmd_appnum_and_scattered_ranks),
+	    cmocka_unit_test(process_mappings),
 	    cmocka_unit_test(bad_jobs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
