@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """harness.py - one command for the benchmark sets, with the compared tools in alternation.
 
-    benchmarks/harness.py [--rounds N] [--out DIR] [--quick] [--no-containers] SET...
+    benchmarks/harness.py [--rounds N] [--out DIR] [--quick] [--no-containers]
+                          [--scale-skip AGENTS:BYTES] SET...
 
 SET is one or more of:
   launch  MPI hello world to completion (every rank's line checked) over rank counts
@@ -15,6 +16,13 @@ SET is one or more of:
           per rank (64 KiB only on 64 ranks), against Open MPI's mpirun.
   pt2pt   latency and bandwidth against message size (benchmarks/mpi latency and bw), each
           MPI under cmpirun and under its own launcher.
+  scale   the star allgather's cost to the launcher as agents grow (scale-out issue): cmpirun
+          -n K --agents K (one rank per agent) for K = 16..256, build/bin/pmix_fence with 1 B,
+          1 KiB and 16 KiB per rank, each point run with 11 fences and with 1 (the baseline:
+          launch, wire-up, the verdict fence, teardown). cmpirun's own CPU (schedstat, read
+          while it is a zombie, before it is reaped: /usr/bin/time would add the agents and
+          ranks it reaps) and its peak RSS (VmHWM, polled); CPU per fence is
+          (cpu(11) - cpu(1)) / 10, paired within a round.
 
 Each round runs every case of a set once, in the same order, so that noise on this shared
 machine hits them alike; ROUNDS (default 5) rounds. A failed or wrong run stops the set
@@ -197,7 +205,137 @@ def pt2pt_cases(args, build, work):
     return cases
 
 
-SETS = {"launch": launch_cases, "fence": fence_cases, "pt2pt": pt2pt_cases}
+# ---- scale ----
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_field(pid, name, key):
+    """The number after "key:" in /proc/pid/name, or None."""
+    try:
+        with open(f"/proc/{pid}/{name}") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def run_watched(cmd, timeout, cwd=None, poll=0.02):
+    """Runs cmd and measures the process itself, not what it forks: waits for its exit
+    without reaping it (waitid WNOWAIT), so that /proc/PID still describes the zombie, and
+    reads its CPU there: schedstat's run time (ns) and stat's utime, stime (ticks; cutime,
+    cstime are the children it reaped: agents, and through them the ranks). Peak RSS is
+    VmHWM, polled every `poll` s while it runs (gone once it exits; growth in the last poll
+    interval is missed). Returns (stdout and stderr, figures). Non-zero exit or a timeout
+    is a Failure."""
+    with tempfile.TemporaryFile("w+") as out:
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                             cwd=cwd)
+        hwm, threads = 0, 1
+        try:
+            while os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+                if time.monotonic() - t0 > timeout:
+                    p.terminate()  # cmpirun ends its agents on SIGTERM
+                    try:
+                        p.wait(10)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+                    raise Failure(f"took over {timeout} s: {shlex.join(cmd)}")
+                hwm = max(hwm, proc_field(p.pid, "status", "VmHWM") or 0)
+                threads = max(threads, proc_field(p.pid, "status", "Threads") or 1)
+                time.sleep(poll)
+            ms = (time.monotonic() - t0) * 1e3
+            with open(f"/proc/{p.pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{p.pid}/schedstat") as f:
+                run_ns = int(f.read().split()[0])
+        finally:
+            if p.returncode is None:
+                p.wait()
+        out.seek(0)
+        text = out.read()
+    if p.returncode != 0:
+        tail = "\n".join(text.splitlines()[-8:])
+        raise Failure(f"exit status {p.returncode}: {shlex.join(cmd)}\n{tail}")
+    f = stat[stat.rindex(")") + 2:].split()  # fields from 3 on: state is f[0]
+    utime, stime, cutime, cstime = (int(v) / CLK_TCK for v in f[11:15])
+    # schedstat is the main thread's; cmpirun's local runtime has no other (checked).
+    cpu = run_ns / 1e9 if threads == 1 else utime + stime
+    return text, {"wall_ms": ms, "cpu_s": cpu, "user_s": utime, "sys_s": stime,
+                  "children_cpu_s": cutime + cstime, "maxrss_kib": hwm, "threads": threads}
+
+
+def scale_cases(args, build, work):
+    cmpirun = os.path.join(build, "bin", "cmpirun")
+    fence = os.path.join(build, "bin", "pmix_fence")
+    cases = []
+    for k in args.scale_agents:
+        for size in args.scale_payloads:
+            if (k, size) in args.scale_skip:
+                continue
+            for rounds in (1, 11):
+                cmd = [cmpirun, "-n", str(k), "--agents", str(k), fence, "-s", str(size),
+                       "-r", str(rounds), "-t"]
+
+                def measure(case, cmd=cmd):
+                    out, figures = run_watched(cmd, args.timeout, cwd=build)
+                    m = re.search(r"^pmix_fence ok: .* median_fence_us ([0-9.]+)$", out, re.M)
+                    if not m:
+                        raise Failure(f"no figure from {shlex.join(cmd)}")
+                    figures["fence_us"] = float(m.group(1))
+                    return figures
+                tool = f"cmpirun, {rounds} fence{'s' if rounds > 1 else ''}"
+                cases.append(Case(tool, k, cmd, measure, ranks=k, payload=size, fences=rounds))
+    return cases
+
+
+BLOB_OVERHEAD = 30
+
+
+def scale_derived(doc):
+    """Per (agents, payload): the 11-fence run's figures and the launcher's CPU per fence,
+    (cpu(11) - cpu(1)) / 10 paired round by round (the two run one after the other)."""
+    runs = {}
+    for r in doc["results"]:
+        runs.setdefault((r["x"], r["payload"]), {})[r["fences"]] = r["figures"]
+    derived = []
+    for (k, size), by in sorted(runs.items()):
+        if 1 not in by or 11 not in by:
+            continue
+        many, one = by[11], by[1]
+
+        def per_fence(key):
+            return [(a - b) / 10 * 1e3 for a, b in
+                    zip(many[key]["samples"], one[key]["samples"])]
+        cpu = per_fence("cpu_s")
+        job = per_fence("children_cpu_s")
+        fence_ms = many["fence_us"]["median"] / 1e3
+        # What the star sends per fence: every agent gets every rank's blob, the payload
+        # plus about 30 B of libpmix packing (cmpirun -v: 29, 1055, 16418 B a rank).
+        mib_out = k * k * (size + BLOB_OVERHEAD) / 2**20
+        derived.append({
+            "agents": k, "payload": size,
+            "fence_ms": summary([v / 1e3 for v in many["fence_us"]["samples"]]),
+            "launcher_cpu_per_fence_ms": summary(cpu),
+            "launcher_cpu_per_fence_ms_from_medians":
+                (many["cpu_s"]["median"] - one["cpu_s"]["median"]) / 10 * 1e3,
+            "agents_and_ranks_cpu_per_fence_ms": summary(job),
+            "mib_out_per_fence": mib_out,
+            "launcher_cpu_ms_per_mib_out": statistics.median(cpu) / mib_out,
+            "launcher_busy": statistics.median(cpu) / fence_ms if fence_ms > 0 else None,
+            "launcher_maxrss_kib": summary(many["maxrss_kib"]["samples"]),
+            "launcher_maxrss_kib_1_fence": one["maxrss_kib"]["median"],
+            "wall_s": many["wall_ms"]["median"] / 1e3,
+        })
+    return derived
+
+
+SETS = {"launch": launch_cases, "fence": fence_cases, "pt2pt": pt2pt_cases,
+        "scale": scale_cases}
 
 
 def run_set(name, args, build):
@@ -230,6 +368,18 @@ def run_set(name, args, build):
         if c.phases:
             entry["phases_ms"] = {p: summary(v) for p, v in c.phases.items()}
         doc["results"].append(entry)
+    if name == "scale":
+        doc["method"] = (
+            "cmpirun -n K --agents K pmix_fence -s BYTES -r 11 -t and -r 1, one after the other "
+            "in every round. fence_us: pmix_fence's median of its fences. cpu_s: cmpirun's own "
+            "run time from /proc/PID/schedstat, read after it exited and before it was reaped "
+            "(waitid WNOWAIT); user_s, sys_s: /proc/PID/stat in ticks; children_cpu_s: cutime + "
+            "cstime, the agents and ranks it reaped. maxrss_kib: cmpirun's VmHWM, polled every "
+            "20 ms. derived: per (K, BYTES), launcher CPU per fence = (cpu(11) - cpu(1)) / 10 "
+            "paired within each round; mib_out_per_fence is an estimate, K * K * (BYTES + "
+            f"{BLOB_OVERHEAD}) B; launcher_busy = CPU per fence / median fence.")
+        doc["derived"] = scale_derived(doc)
+        doc["skipped"] = [{"agents": k, "payload": b} for k, b in sorted(args.scale_skip)]
     path = os.path.join(args.out, f"{name}.json")
     with open(path, "w") as f:
         json.dump(doc, f, indent=1)
@@ -254,6 +404,21 @@ def print_table(doc):
         for r in doc["results"]:
             print(f"| {r['ranks']} | {r['payload']} | {r['tool']} | "
                   f"{r['figures']['fence_us']['median']:.1f} |")
+    elif doc["set"] == "scale":
+        print("| agents | payload (B) | fence (ms) | launcher CPU per fence (ms, min..max) | "
+              "launcher busy | MiB out per fence | launcher CPU per MiB out (ms) | "
+              "agents+ranks CPU per fence (ms) | launcher peak RSS (MiB) | job wall, 11 fences (s) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for d in doc["derived"]:
+            cpu = d["launcher_cpu_per_fence_ms"]
+            print(f"| {d['agents']} | {d['payload']} | {d['fence_ms']['median']:.1f} | "
+                  f"{cpu['median']:.2f} ({cpu['min']:.2f}..{cpu['max']:.2f}) | "
+                  f"{d['launcher_busy']:.0%} | {d['mib_out_per_fence']:.2f} | "
+                  f"{d['launcher_cpu_ms_per_mib_out']:.2f} | "
+                  f"{d['agents_and_ranks_cpu_per_fence_ms']['median']:.1f} | "
+                  f"{d['launcher_maxrss_kib']['median'] / 1024:.1f} | {d['wall_s']:.1f} |")
+        for s in doc.get("skipped", []):
+            print(f"(not run: {s['agents']} agents, {s['payload']} B)")
     else:
         for bench in ("latency", "bw"):
             rows = [r for r in doc["results"] if r["benchmark"] == bench]
@@ -277,6 +442,8 @@ def main():
     p.add_argument("--quick", action="store_true", help="tiny counts and sizes (for tests)")
     p.add_argument("--no-containers", dest="containers", action="store_false")
     p.add_argument("--ranks", default=None, help="launch: rank counts, comma-separated")
+    p.add_argument("--scale-skip", action="append", default=[], metavar="AGENTS:BYTES",
+                   help="scale: leave this point out (repeatable), to bound the time")
     p.add_argument("--timeout", type=int, default=600, help="seconds a run may take")
     args = p.parse_args()
     if args.rounds < 1:
@@ -288,11 +455,14 @@ def main():
         args.ranks = [int(x) for x in (args.ranks or "1,2").split(",")]
         args.fence_configs = [(4, [1, 2], [1, 1024])]
         args.max_size, args.iters = "1024", ["-i", "50", "-x", "5"]
+        args.scale_agents, args.scale_payloads = [2, 4], [1, 1024]
     else:
         args.ranks = [int(x) for x in (args.ranks or "1,2,4,8,16,32,64").split(",")]
         args.fence_configs = [(64, [1, 2, 4, 8, 16, 32, 64], [1, 1024, 65536]),
                               (256, [1, 16, 64, 256], [1, 1024])]
         args.max_size, args.iters = "1048576", []
+        args.scale_agents, args.scale_payloads = [16, 32, 64, 128, 256], [1, 1024, 16384]
+    args.scale_skip = {tuple(int(v) for v in pt.split(":")) for pt in args.scale_skip}
     if args.containers and "launch" in args.sets:
         if subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True).returncode:
             sys.exit(f"harness: no image {IMAGE} (scripts/test-images.sh), or give --no-containers")

@@ -7,6 +7,8 @@ gnuplot-nox): the medians, with min..max bars where a chart has room for them.
                                       against ranks, stacked (1 agent, bare / 1 container)
     fence.json  -> fence-N.png        fence time against agents, per payload, N ranks
     pt2pt.json  -> latency.png, bandwidth.png   against message size, per MPI and launcher
+    scale.json  -> scale.png          the star against agents (one rank each), per payload:
+                                      fence time, cmpirun's CPU per fence, its peak RSS
 
 Prints the path of each chart it wrote. Exits 1 when gnuplot fails or DIR has no results.
 """
@@ -20,9 +22,9 @@ def quote(s):
     return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
-def gnuplot(script, data_blocks, out):
+def gnuplot(script, data_blocks, out, size="1000,600"):
     """Runs gnuplot with the inline data blocks ($d0, $d1, ...) and the script."""
-    text = ['set terminal pngcairo size 1000,600 font "sans,10"', f"set output {quote(out)}",
+    text = [f'set terminal pngcairo size {size} font "sans,10"', f"set output {quote(out)}",
             "set grid", "set key outside right top"]
     for i, rows in enumerate(data_blocks):
         text.append(f"$d{i} << EOD")
@@ -138,19 +140,60 @@ def plot_pt2pt(doc, outdir):
                   "message size (bytes)", ylabel, series, os.path.join(outdir, name), logy=logy)
 
 
+def plot_scale(doc, outdir):
+    """Three panels side by side, agents on a log2 axis, one line per payload."""
+    panels = (("fence_ms", 1, "median fence (ms)"),
+              ("launcher_cpu_per_fence_ms", 1, "cmpirun CPU per fence (ms)"),
+              ("launcher_maxrss_kib", 1 / 1024, "cmpirun peak RSS (MiB), 11 fences"))
+    payloads = sorted({d["payload"] for d in doc["derived"]})
+    blocks, script = [], [
+        "set termoption noenhanced",
+        "set multiplot layout 1,3 title " + quote(
+            "cmpirun's star allgather against agents, one rank each: pmix_fence, 11 fences a run "
+            f"(medians of {doc['rounds']} rounds, min..max bars; {doc['cpus']} CPUs)"),
+        "set logscale x 2", "set logscale y 10",
+        "set xlabel 'agents'", "set key inside top left"]
+    for key, scale, ylabel in panels:
+        plots = []
+        for size in payloads:
+            pts = []
+            for d in sorted(doc["derived"], key=lambda d: d["agents"]):
+                if d["payload"] != size:
+                    continue
+                f = d[key]
+                med, lo, hi = f["median"] * scale, f["min"] * scale, f["max"] * scale
+                if med > 0:  # a log axis: a per-fence cost lost in the noise is left out
+                    pts.append((d["agents"], med, max(lo, med / 100), hi))
+            if pts:
+                plots.append(f"$d{len(blocks)} using 1:2:3:4 with yerrorlines "
+                             f"title {quote(f'{size} B per rank')}")
+                blocks.append(pts)
+        if key == "launcher_cpu_per_fence_ms" and blocks and len(blocks[-1]) > 1:
+            # What the star sends grows as agents^2: a guide through the largest payload's
+            # first point.
+            (x0, y0, _, _), x1 = blocks[-1][0], blocks[-1][-1][0]
+            plots.append(f"$d{len(blocks)} using 1:2 with lines dashtype 2 lc rgb 'gray' "
+                         f"title 'grows as agents^2 (bytes sent)'")
+            blocks.append([(x0, y0), (x1, y0 * (x1 / x0) ** 2)])
+        script += [f"set ylabel {quote(ylabel)}", "plot " + (", ".join(plots) or "NaN notitle")]
+    script.append("unset multiplot")
+    gnuplot(script, blocks, os.path.join(outdir, "scale.png"), size="1500,550")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: plot.py DIR (where harness.py wrote its JSON)")
     outdir = sys.argv[1]
     done = 0
-    for name, draw in (("launch", plot_launch), ("fence", plot_fence), ("pt2pt", plot_pt2pt)):
+    for name, draw in (("launch", plot_launch), ("fence", plot_fence), ("pt2pt", plot_pt2pt),
+                       ("scale", plot_scale)):
         path = os.path.join(outdir, f"{name}.json")
         if os.path.exists(path):
             with open(path) as f:
                 draw(json.load(f), outdir)
             done += 1
     if not done:
-        sys.exit(f"plot.py: no launch.json, fence.json or pt2pt.json in {outdir}")
+        sys.exit(f"plot.py: no launch.json, fence.json, pt2pt.json or scale.json in {outdir}")
 
 
 if __name__ == "__main__":
