@@ -17,15 +17,7 @@
 #include "cmpi/msg.h"
 #include "cmpi/pack.h"
 
-/* assert() vanishes with NDEBUG (RelWithDebInfo); this does not. */
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__,        \
-				#cond);                                                            \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_check.h"
 
 /* Splits the one frame an encoder wrote into buf: its payload, checked
  * against the type and length the header says. */
