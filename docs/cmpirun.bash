@@ -3,8 +3,8 @@
 
 _cmpirun_options='-n -np -c -N --npernode -ppn --map-by --bind-to --report-bindings
 	--oversubscribe --agents -H --host -hosts --hostfile -f --machinefile -x -genv -env --mca
-	-wdir --wdir --tag-output -l --label --output-filename --image --engine --pull --cleanup
-	--timeout --report-timing --report-json --dry-run -v --verbose --pmi-port --allow-run-as-root
+	-wdir --wdir --tag-output -l --label --output-filename --image --engine --stage
+	--launcher-addr --pull --cleanup --timeout --report-timing --report-json --dry-run -v --verbose --pmi-port --allow-run-as-root
 	-h --help -V --version'
 
 # How many values option $1 takes (0, 1 or 2). cmpirun, like mpirun, takes long options
@@ -16,7 +16,8 @@ _cmpirun_nargs()
 	case $name in
 	*=*) echo 0 ;;
 	n | np | c | N | npernode | ppn | map-by | bind-to | agents | H | host | hosts | hostfile | \
-		f | machinefile | x | wdir | output-filename | image | engine | timeout | report-json)
+		f | machinefile | x | wdir | output-filename | image | engine | stage | launcher-addr | timeout | \
+		report-json)
 		echo 1 ;;
 	genv | env | mca) echo 2 ;;
 	*) echo 0 ;;

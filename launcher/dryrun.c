@@ -47,6 +47,17 @@ static int print_bindings(const struct cmpi_options *opt, const struct plan_node
 	return 0;
 }
 
+/* Some node's engine is a tcp:// one: that host sees none of our directories. */
+static bool on_another_host(const struct cmpi_options *opt, const struct plan *plan)
+{
+	bool remote = opt->engine && !strncmp(opt->engine, "tcp://", 6);
+	for (long i = 0; opt->image && i < plan->nnodes; i++) {
+		const char *e = plan->nodes[i].engine ? plan->nodes[i].engine : opt->engine;
+		remote |= e && !strncmp(e, "tcp://", 6);
+	}
+	return opt->image && remote;
+}
+
 static void print_programs(const struct cmpi_options *opt, const struct plan *plan, FILE *out)
 {
 	long first = 0;
@@ -61,9 +72,8 @@ static void print_programs(const struct cmpi_options *opt, const struct plan *pl
 			fprintf(out, " %s", *a);
 		fprintf(out, "\n  directory: %s\n",
 			app->wdir ? app->wdir
-			: opt->image && opt->engine && !strncmp(opt->engine, "tcp://", 6)
-			    ? "the image's"
-			    : "this one");
+			: on_another_host(opt, plan) ? "the image's"
+						      : "this one");
 		for (char **e = app->env; e && *e; e++)
 			fprintf(out, "  env: %s\n", *e);
 		first += n;
@@ -104,8 +114,11 @@ int dryrun_print(const struct cmpi_options *opt, const struct plan *plan, const 
 		fprintf(out, "node %ld %s", i, n->name);
 		if (n->slots)
 			fprintf(out, " (%ld slot%s)", n->slots, n->slots == 1 ? "" : "s");
-		if (plan->hosts_given && !plan_is_this_machine(n->name, hostname))
-			fprintf(out, " [not this machine: cmpirun cannot start ranks there]");
+		if (n->engine)
+			fprintf(out, " through %s", n->engine);
+		else if (plan->hosts_given && !plan_is_this_machine(n->name, hostname))
+			fprintf(out, " [not this machine, and no engine: cmpirun cannot start "
+				     "ranks there]");
 		fprintf(out, ": %ld rank%s ", n->nranks, n->nranks == 1 ? "" : "s");
 		print_ranks(out, n->ranks, n->nranks);
 		fprintf(out, "\n");

@@ -53,6 +53,34 @@ nomem:
 	return -1;
 }
 
+int cmpi_hosts_set_engine(struct cmpi_host *hosts, size_t nhosts, const char *name,
+			  size_t namelen, const char *engine, const char *what, char *err,
+			  size_t errlen)
+{
+	for (size_t i = 0; i < nhosts; i++) {
+		struct cmpi_host *h = &hosts[i];
+		if (strlen(h->name) != namelen || memcmp(h->name, name, namelen) != 0)
+			continue;
+		if (strncmp(engine, "unix://", 7) != 0 && strncmp(engine, "tcp://", 6) != 0) {
+			snprintf(err, errlen, "%s: engine '%s' is neither unix:///PATH nor tcp://HOST:PORT",
+				 what, engine);
+			return -1;
+		}
+		if (h->engine && strcmp(h->engine, engine) != 0) {
+			snprintf(err, errlen, "%s: host '%s' is given two engines, %s and %s", what,
+				 h->name, h->engine, engine);
+			return -1;
+		}
+		if (!h->engine && !(h->engine = strdup(engine))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "%s: no host '%.*s' in --host or --hostfile", what, (int)namelen, name);
+	return -1;
+}
+
 int cmpi_hosts_add_list(struct cmpi_host **hosts, size_t *nhosts, const char *list,
 			const char *what, char *err, size_t errlen)
 {
@@ -88,6 +116,7 @@ static int hostfile_line(char *line, struct cmpi_host **hosts, size_t *nhosts, c
 	static const char space[] = " \t\r\n\v\f";
 	char *save = NULL;
 	char *name = strtok_r(line, space, &save);
+	const char *engine = NULL;
 	long slots = 0;
 
 	if (!name)
@@ -114,8 +143,13 @@ static int hostfile_line(char *line, struct cmpi_host **hosts, size_t *nhosts, c
 			snprintf(why, whylen, "max_slots is not supported");
 			return -1;
 		}
+		if (strncmp(tok, "engine=", 7) == 0) {
+			engine = tok + 7;
+			continue;
+		}
 		if (strncmp(tok, "slots=", 6) != 0) {
-			snprintf(why, whylen, "'%s' is not understood (NAME [slots=N], or NAME:N)",
+			snprintf(why, whylen,
+				 "'%s' is not understood (NAME [slots=N] [engine=URL], or NAME:N)",
 				 tok);
 			return -1;
 		}
@@ -129,7 +163,11 @@ static int hostfile_line(char *line, struct cmpi_host **hosts, size_t *nhosts, c
 			return -1;
 		}
 	}
-	return cmpi_hosts_add(hosts, nhosts, name, namelen, slots, why, whylen) < 0 ? -1 : 1;
+	if (cmpi_hosts_add(hosts, nhosts, name, namelen, slots, why, whylen) < 0 ||
+	    (engine && cmpi_hosts_set_engine(*hosts, *nhosts, name, namelen, engine, "engine=",
+					     why, whylen) < 0))
+		return -1;
+	return 1;
 }
 
 int cmpi_hostfile_read(const char *path, struct cmpi_host **hosts, size_t *nhosts, char *err,
@@ -180,7 +218,9 @@ out:
 
 void cmpi_hosts_free(struct cmpi_host *hosts, size_t nhosts)
 {
-	for (size_t i = 0; i < nhosts; i++)
+	for (size_t i = 0; i < nhosts; i++) {
 		free(hosts[i].name);
+		free(hosts[i].engine);
+	}
 	free(hosts);
 }

@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "pull.h"
 #include "runtime.h"
+#include "stage.h"
 #include "stdin_forward.h"
 #include "timing.h"
 #include "wireup.h"
@@ -44,6 +45,7 @@ struct job {
 	char jobid[17];
 	uint8_t token[CMPI_TOKEN_SIZE];
 	char *cwd;
+	char *stage_tar; /* --stage's archive, or NULL */
 	struct control_server *server;
 	struct runtime *runtime;
 	struct output *output;
@@ -161,7 +163,10 @@ static void agent_lost(struct job *job, struct agent_slot *slot, const char *why
 {
 	if (slot->done)
 		return;
-	job_fail(job, JOB_EXIT_ERROR, 0, "lost the agent of node %ld: %s", slot->node, why);
+	/* With hosts given, their names say where to look. */
+	const char *host = job->plan->hosts_given ? job->plan->nodes[slot->node].name : NULL;
+	job_fail(job, JOB_EXIT_ERROR, 0, "lost the agent of node %ld%s%s%s: %s", slot->node,
+		 host ? " (" : "", host ? host : "", host ? ")" : "", why);
 	agent_done(job, slot);
 	if (job->wireup)
 		wireup_agent_lost(job->wireup, slot->node);
@@ -555,11 +560,38 @@ static struct runtime *local_runtime(struct job *job)
 	return rt;
 }
 
-/* The engine must answer and have the image: both are said before anything
- * starts. A registry is asked for a missing image only with --pull. */
-static struct runtime *docker_runtime(struct job *job)
+/* One engine's share of the job, nodes[0..n): the engine must answer and have
+ * the image, which is said before anything starts anywhere. A registry is asked
+ * for a missing image only with --pull. */
+static struct runtime *engine_runtime(struct job *job, const char *url,
+				      const struct docker_job *dj, const long *nodes, long n)
 {
 	struct docker_error err;
+	struct docker *engine = docker_connect(url, &err);
+	int have = engine ? docker_image_exists(engine, job->opt->image, &err) : -1;
+	struct runtime *rt = NULL;
+	/* Hosts each with an engine of its own: say which host's failed. */
+	char host[300] = "";
+	if (url && job->plan->hosts_given)
+		snprintf(host, sizeof host, "host '%s': ", job->plan->nodes[nodes[0]].name);
+	if (have == 0 && job->opt->pull)
+		have = pull_image(engine, job->opt->image) == 0 ? 1 : -2;
+	if (have == 0)
+		cmpi_error("%simage '%s' not found on the engine at %s (--pull pulls it)", host,
+			   job->opt->image, docker_url(engine));
+	else if (have == -1)
+		cmpi_error("%s%s", host, err.message);
+	else if (have == 1)
+		rt = runtime_docker_create(job->base, engine, dj, nodes, n, on_agent_exited, job);
+	if (!rt)
+		docker_free(engine);
+	return rt;
+}
+
+/* The nodes grouped by engine (the default one, --engine URL, for nodes
+ * without their own), a runtime for each. */
+static struct runtime *docker_runtime(struct job *job)
+{
 	char *bundle = runtime_find_bundle();
 	if (!bundle || access(bundle, R_OK | X_OK) < 0) {
 		cmpi_error("cannot find the agent bundle %s (set CMPI_AGENT_BUNDLE)",
@@ -567,21 +599,43 @@ static struct runtime *docker_runtime(struct job *job)
 		free(bundle);
 		return NULL;
 	}
-	struct docker *engine = docker_connect(job->opt->engine, &err);
-	int have = engine ? docker_image_exists(engine, job->opt->image, &err) : -1;
+	const struct plan *plan = job->plan;
+	long *nodes = calloc((size_t)job->nagents, sizeof *nodes), nmembers = 0;
+	struct runtime **members = calloc((size_t)job->nagents, sizeof *members);
+	bool *grouped = calloc((size_t)job->nagents, sizeof *grouped);
 	struct runtime *rt = NULL;
-	if (have == 0 && job->opt->pull)
-		have = pull_image(engine, job->opt->image) == 0 ? 1 : -2;
-	if (have == 0)
-		cmpi_error("image '%s' not found on the engine at %s (--pull pulls it)",
-			   job->opt->image, docker_url(engine));
-	else if (have == -1)
-		cmpi_error("%s", err.message);
-	else if (have == 1)
-		rt = runtime_docker_create(job->base, engine, job->opt->image, bundle, job->cwd,
-					   job->jobid, job->nagents, on_agent_exited, job);
-	if (!rt)
-		docker_free(engine);
+	if (!nodes || !members || !grouped) {
+		cmpi_error("cannot set up the job: out of memory");
+		goto out;
+	}
+	if (job->opt->nstage && !(job->stage_tar = stage_pack(job->opt->stage, job->opt->nstage)))
+		goto out; /* said why */
+	struct docker_job dj = {.image = job->opt->image, .bundle = bundle, .cwd = job->cwd,
+				.jobid = job->jobid, .stage_tar = job->stage_tar};
+	for (long i = 0; i < job->nagents; i++) {
+		long n = 0;
+		if (grouped[i])
+			continue;
+		for (long j = i; j < job->nagents; j++) {
+			if (plan_same_engine(plan->nodes[i].engine, plan->nodes[j].engine)) {
+				grouped[j] = true;
+				nodes[n++] = j;
+			}
+		}
+		const char *url = plan->nodes[i].engine ? plan->nodes[i].engine : job->opt->engine;
+		if (!(members[nmembers] = engine_runtime(job, url, &dj, nodes, n)))
+			goto out; /* said why */
+		nmembers++;
+	}
+	rt = nmembers == 1 ? members[0]
+			   : runtime_group_create(members, nmembers, job->opt->launcher_addr);
+	nmembers = 0; /* taken over */
+out:
+	for (long i = 0; i < nmembers; i++)
+		members[i]->ops->destroy(members[i]);
+	free(members);
+	free(nodes);
+	free(grouped);
 	free(bundle);
 	return rt;
 }
@@ -597,8 +651,8 @@ static bool user_sets(const struct job *job, const char *key)
 }
 
 /* Local agents inherit our environment, so ranks get only what the job adds:
- * the user's -x, -genv and --mca, and, with several agents, loopback: every
- * "node" is this host, and traffic between them belongs on loopback, not on
+ * the user's -x, -genv and --mca, and, with several agents on one host,
+ * loopback: every "node" is that host, and traffic between them belongs on loopback, not on
  * whatever interface the MPI library picks (Open MPI's TCP BTL and UCX both
  * skip lo unless told). A user's own choice wins. */
 static int rank_env(struct job *job)
@@ -613,7 +667,7 @@ static int rank_env(struct job *job)
 	for (size_t i = 0; i < nuser; i++)
 		if (!(job->rank_env[n++] = strdup(job->opt->env[i])))
 			return -1;
-	for (size_t i = 0; job->nagents > 1 && i < sizeof loopback / sizeof loopback[0]; i++) {
+	for (size_t i = 0; job->nagents > 1 && job->runtime->one_host && i < sizeof loopback / sizeof loopback[0]; i++) {
 		char key[64];
 		snprintf(key, sizeof key, "%.*s", (int)strcspn(loopback[i], "="), loopback[i]);
 		/* Open MPI refuses if_include and if_exclude together. */
@@ -702,6 +756,9 @@ static int job_setup(struct job *job)
 	job->runtime = job->opt->image ? docker_runtime(job) : local_runtime(job);
 	if (!job->runtime)
 		return -1; /* said why */
+	if (job->opt->launcher_addr)
+		snprintf(job->runtime->control_addr, sizeof job->runtime->control_addr, "%s",
+			 job->opt->launcher_addr);
 	if (plan_agents(job) < 0) {
 		cmpi_error("cannot set up the job: out of memory");
 		return -1;
@@ -743,6 +800,9 @@ static int job_setup(struct job *job)
 	job->runtime->ops->start_agents(job->runtime, job->runtime->control_addr,
 					control_server_port(job->server), token_hex, started);
 	timing_phase(job->timing, TIMING_AGENTS_STARTED);
+	/* Unpacked in every container by now: not left behind should we be killed. */
+	stage_remove(job->stage_tar);
+	job->stage_tar = NULL;
 	/* The runtime said why an agent could not start (the engine's words, or
 	 * fork's): the job ends without a second line about it. */
 	for (long i = 0; i < job->nagents; i++) {
@@ -806,6 +866,7 @@ static void job_teardown(struct job *job)
 	timing_free(job->timing);
 	cmpi_strv_free(job->node_names);
 	cmpi_strv_free(job->rank_env);
+	stage_remove(job->stage_tar);
 	free(job->apps);
 	free(job->agents);
 	free(job->rank_exited);

@@ -15,13 +15,23 @@ static const char usage_line[] = "Usage: cmpirun [options] program [args...]  (s
 
 /* Every host given must be this machine: cmpirun has no ssh, and does not
  * reach other hosts' engines yet. (Without hosts, the nodes are agents here.) */
-static int check_hosts(const struct plan *plan, const char *hostname)
+/* Ranks run on this machine, or with --image on hosts reached through their
+ * engines; there is no ssh to reach any other. */
+static int check_hosts(const struct cmpi_options *opt, const struct plan *plan,
+		       const char *hostname)
 {
 	for (long i = 0; plan->hosts_given && i < plan->nnodes; i++) {
-		if (!plan_is_this_machine(plan->nodes[i].name, hostname)) {
-			cmpi_error("host '%s' is not this machine (%s): cmpirun uses no ssh and "
-				   "starts ranks only here",
-				   plan->nodes[i].name, hostname);
+		const struct plan_node *n = &plan->nodes[i];
+		if (n->engine && !opt->image) {
+			cmpi_error("host '%s' has an engine (%s): running there needs --image",
+				   n->name, n->engine);
+			return -1;
+		}
+		if (!n->engine && !plan_is_this_machine(n->name, hostname)) {
+			cmpi_error("host '%s' is not this machine (%s) and has no engine: cmpirun "
+				   "uses no ssh; with --image, give the host's engine (engine=URL "
+				   "in the hostfile, or --engine %s=URL)",
+				   n->name, hostname, n->name);
 			return -1;
 		}
 	}
@@ -59,7 +69,7 @@ static int run(int argc, char **argv, struct cmpi_options *opt)
 	int rc;
 	if (opt->dry_run)
 		rc = dryrun_print(opt, &plan, host, stdout) == 0 ? 0 : JOB_EXIT_ERROR;
-	else if (check_hosts(&plan, host) < 0)
+	else if (check_hosts(opt, &plan, host) < 0)
 		rc = JOB_EXIT_ERROR;
 	else
 		rc = job_run(opt, &plan);

@@ -2,6 +2,7 @@
  * with their meanings (getopt_long_only, so -np, -ppn and -genv work), MPMD sections at ':'. */
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@ enum {
 	OPT_IMAGE,
 	OPT_ENGINE,
 	OPT_PULL,
+	OPT_LAUNCHER_ADDR,
+	OPT_STAGE,
 	OPT_CLEANUP,
 	OPT_REPORT_TIMING,
 	OPT_REPORT_JSON,
@@ -75,6 +78,8 @@ static const struct option long_options[] = {
 	{"image", required_argument, NULL, OPT_IMAGE},
 	{"engine", required_argument, NULL, OPT_ENGINE},
 	{"pull", no_argument, NULL, OPT_PULL},
+	{"launcher-addr", required_argument, NULL, OPT_LAUNCHER_ADDR},
+	{"stage", required_argument, NULL, OPT_STAGE},
 	{"cleanup", no_argument, NULL, OPT_CLEANUP},
 	/* Reports and control */
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -167,12 +172,13 @@ void cmpi_options_help(FILE *out)
 		"      --agents K   start K agents on this host, each acting as its own\n"
 		"                   node (default 1; not with -H or --hostfile)\n"
 		"\n"
-		"Hosts (each must be this machine: cmpirun uses no ssh):\n"
+		"Hosts (this machine, or with --image hosts reached through their engines;\n"
+		"cmpirun uses no ssh):\n"
 		"  -H, --host, -hosts LIST  the nodes and their slots: NAME or\n"
 		"                   NAME:SLOTS, comma-separated; a repeated name adds slots\n"
 		"  -f, --hostfile, --machinefile FILE  the same from FILE, one host a line:\n"
-		"                   NAME [slots=N] (Open MPI) or NAME[:N] (MPICH); '#' starts\n"
-		"                   a comment\n"
+		"                   NAME [slots=N] (Open MPI) or NAME[:N] (MPICH), and\n"
+		"                   engine=URL for a host's engine; '#' starts a comment\n"
 		"\n"
 		"Environment and files:\n"
 		"  -x VAR[=VALUE]   set VAR for the ranks: to VALUE, or to its value here\n"
@@ -197,6 +203,15 @@ void cmpi_options_help(FILE *out)
 		"                   tcp:// TLS follows DOCKER_TLS_VERIFY and DOCKER_CERT_PATH,\n"
 		"                   and the engine is taken to be on another host: the\n"
 		"                   program must be in the image, nothing is mounted\n"
+		"      --engine HOST=URL  the engine of HOST, a host of -H or --hostfile\n"
+		"                   (a hostfile line may say engine=URL): one container on\n"
+		"                   each host, through its own engine\n"
+		"      --launcher-addr ADDR  the IPv4 address of this host the agents connect\n"
+		"                   to (default: 127.0.0.1, or this host's address on the\n"
+		"                   way to the engines of other hosts)\n"
+		"      --stage PATH copy the file or directory PATH into every container,\n"
+		"                   at /cmpi-stage/ plus its name; ranks on an engine of\n"
+		"                   another host start in /cmpi-stage (repeatable)\n"
 		"      --pull       pull the image from its registry when the engine does\n"
 		"                   not have it (without it, a missing image is an error)\n"
 		"      --cleanup    remove the containers of jobs whose cmpirun is gone\n"
@@ -235,6 +250,19 @@ void cmpi_options_help(FILE *out)
 		"rank's status, 128+N for a rank killed by signal N, 124 after --timeout,\n"
 		"127 when the program cannot be executed, 130 or 143 after SIGINT or\n"
 		"SIGTERM, 2 for a usage error, 1 for any other launcher error.\n");
+}
+
+/* Appends one of argv's strings to a list of them. */
+static int append_arg(const char ***list, size_t *n, const char *arg, char *err, size_t errlen)
+{
+	const char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+	if (!grown) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*list = grown;
+	grown[(*n)++] = arg;
+	return 0;
 }
 
 static int parse_count(const char *what, const char *arg, long max, long *out, char *err,
@@ -531,8 +559,28 @@ static enum cmpi_options_result parse_section(int argc, char **argv, struct cmpi
 			opt->image = optarg;
 			break;
 		case OPT_ENGINE:
-			opt->engine = optarg;
+			if (!strchr(optarg, '=')) {
+				opt->engine = optarg;
+			} else if (append_arg(&opt->host_engines, &opt->nhost_engines, optarg, err,
+					      errlen) < 0) {
+				return CMPI_OPTIONS_ERROR;
+			}
 			break;
+		case OPT_STAGE:
+			if (append_arg(&opt->stage, &opt->nstage, optarg, err, errlen) < 0)
+				return CMPI_OPTIONS_ERROR;
+			break;
+		case OPT_LAUNCHER_ADDR: {
+			struct in_addr a;
+			if (inet_pton(AF_INET, optarg, &a) != 1) {
+				snprintf(err, errlen,
+					 "--launcher-addr '%s': an IPv4 address of this host is needed",
+					 optarg);
+				return CMPI_OPTIONS_ERROR;
+			}
+			opt->launcher_addr = optarg;
+			break;
+		}
 		case OPT_PULL:
 			opt->pull = true;
 			break;
@@ -628,6 +676,8 @@ void cmpi_options_free(struct cmpi_options *opt)
 {
 	apps_free(opt);
 	cmpi_hosts_free(opt->hosts, opt->nhosts);
+	free(opt->host_engines);
+	free(opt->stage);
 	strv_free(opt->env);
 	memset(opt, 0, sizeof *opt);
 }
@@ -655,9 +705,17 @@ static enum cmpi_options_result check(struct cmpi_options *opt, char *err, size_
 		snprintf(err, errlen, "no program given");
 		return CMPI_OPTIONS_ERROR;
 	}
-	if ((opt->pull || opt->engine) && !opt->image) {
-		snprintf(err, errlen, "%s needs --image", opt->pull ? "--pull" : "--engine");
+	if ((opt->pull || opt->engine || opt->nhost_engines || opt->nstage) && !opt->image) {
+		snprintf(err, errlen, "%s needs --image",
+			 opt->pull ? "--pull" : opt->nstage ? "--stage" : "--engine");
 		return CMPI_OPTIONS_ERROR;
+	}
+	for (size_t i = 0; i < opt->nhost_engines; i++) {
+		const char *arg = opt->host_engines[i];
+		size_t namelen = strcspn(arg, "=");
+		if (cmpi_hosts_set_engine(opt->hosts, opt->nhosts, arg, namelen, arg + namelen + 1,
+					  "--engine", err, errlen) < 0)
+			return CMPI_OPTIONS_ERROR;
 	}
 	if (opt->nagents && opt->nhosts) {
 		snprintf(err, errlen,

@@ -14,6 +14,7 @@
 struct cmpi_host {
 	char *name;
 	long slots; /* 0: none given (mpirun counts 1 for -H, 1 for a hostfile line) */
+	char *engine; /* its container engine's URL (engine= or --engine NAME=URL); NULL: the default */
 };
 
 /* One program of the job; an MPMD job `a : -n 2 b` has several. */
@@ -46,6 +47,11 @@ struct cmpi_options {
 	bool pmi_port;      /* --pmi-port: PMI-1 also on a loopback TCP port */
 	const char *image;  /* --image: agents in containers of it; NULL: on this host */
 	const char *engine; /* --engine URL; NULL: $DOCKER_HOST or the default socket */
+	const char **host_engines; /* --engine NAME=URL, in argv; applied to hosts once all are read */
+	size_t nhost_engines;
+	const char **stage; /* --stage PATH, in argv */
+	size_t nstage;
+	const char *launcher_addr; /* --launcher-addr: where agents reach cmpirun; NULL: chosen */
 	bool pull;
 	bool cleanup;
 	bool report_timing;

@@ -39,6 +39,7 @@ static int node_names(const struct cmpi_options *opt, const char *hostname, stru
 		if (p->hosts_given) {
 			n->name = strdup(opt->hosts[i].name);
 			n->slots = opt->hosts[i].slots > 0 ? opt->hosts[i].slots : 1;
+			n->engine = opt->hosts[i].engine;
 		} else if (p->nnodes == 1) {
 			n->name = strdup(hostname);
 		} else if (asprintf(&n->name, "%s-%ld", hostname, i) < 0) {
@@ -172,11 +173,14 @@ static int index_nodes(struct plan *p)
 	for (long r = 0; r < p->nranks; r++)
 		p->rank_node[r] = (uint32_t)renumber[p->rank_node[r]];
 	free(renumber);
-	long placed = 0;
+	/* Nodes of one engine share its machine's cores; another engine's machine
+	 * starts at its first core. */
+	for (long i = 0; i < p->nnodes; i++)
+		for (long j = 0; j < i; j++)
+			if (plan_same_engine(p->nodes[j].engine, p->nodes[i].engine))
+				p->nodes[i].first_slot += p->nodes[j].nranks;
 	for (long i = 0; i < p->nnodes; i++) {
 		struct plan_node *n = &p->nodes[i];
-		n->first_slot = placed;
-		placed += n->nranks;
 		if (!(n->ranks = calloc((size_t)n->nranks, sizeof *n->ranks)))
 			return -1;
 		n->nranks = 0;
@@ -186,6 +190,11 @@ static int index_nodes(struct plan *p)
 		n->ranks[n->nranks++] = (uint32_t)r;
 	}
 	return 0;
+}
+
+bool plan_same_engine(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
 }
 
 int plan_make(const struct cmpi_options *opt, const char *hostname, long ncpus,

@@ -14,7 +14,8 @@ struct plan_node {
 	long slots;        /* from -H or --hostfile; 0 when no host was given: no limit */
 	long nranks;
 	uint32_t *ranks;   /* [nranks], ascending */
-	long first_slot;   /* ranks placed on this machine by the nodes before it */
+	long first_slot;   /* ranks placed on its machine by the nodes before it */
+	const char *engine; /* its container engine (the host's engine=); NULL: the default */
 };
 
 struct plan {
@@ -31,6 +32,9 @@ struct plan {
 int plan_make(const struct cmpi_options *opt, const char *hostname, long ncpus,
 	      struct plan *plan, char *err, size_t errlen);
 void plan_free(struct plan *plan);
+
+/* True when two nodes' engines (NULL: the default one) are the same. */
+bool plan_same_engine(const char *a, const char *b);
 
 /* True when name is this machine: localhost, a loopback address, or its host name. */
 bool plan_is_this_machine(const char *name, const char *hostname);

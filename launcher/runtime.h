@@ -28,6 +28,9 @@ struct runtime {
 	/* False when the agents run where our files are not (an engine on
 	 * another host): ranks then start in the image's working directory. */
 	bool sees_our_files;
+	/* True when every agent shares one network namespace (one host): then
+	 * the ranks' traffic between agents belongs on loopback. */
+	bool one_host;
 };
 
 /* Agents as child processes of cmpirun on this host, for job `jobid`. */
@@ -41,15 +44,30 @@ struct runtime *runtime_local_create(struct event_base *base, const char *agent_
 char *runtime_find_agent(void);
 
 struct docker;
-/* Agents in containers of `image` on the engine (which it takes over), the
- * agent bundle (scripts/bundle-agent.sh) mounted from `bundle`. */
+/* What every container of the job gets, whatever its engine. */
+struct docker_job {
+	const char *image;
+	const char *bundle;    /* the agent bundle (scripts/bundle-agent.sh), mounted from here
+				* on a local engine, uploaded from BUNDLE.tar to another host's */
+	const char *cwd;       /* ours, mounted at the same path on a local engine */
+	const char *jobid;
+	const char *stage_tar; /* --stage's archive, unpacked in every container; NULL: none */
+};
+/* Agents of the job's nodes[0..nagents) in containers on the engine (which it
+ * takes over). */
 struct runtime *runtime_docker_create(struct event_base *base, struct docker *engine,
-				      const char *image, const char *bundle, const char *cwd,
-				      const char *jobid, long nagents,
-				      runtime_agent_exited_f exited, void *ctx);
+				      const struct docker_job *job, const long *nodes,
+				      long nagents, runtime_agent_exited_f exited, void *ctx);
 /* The agent bundle: $CMPI_AGENT_BUNDLE, else cmpi-agent-bundle beside cmpirun,
  * else in ../lib/cmpirun/ from it.
  * Returns a malloc'd path or NULL. */
 char *runtime_find_bundle(void);
 
+/* One runtime of several (each with nodes of its own, which it takes over, even
+ * when it fails): agents on several engines. Agents reach cmpirun at one address:
+ * launcher_addr when given, else the only one other than 127.0.0.1 the members
+ * chose (a local engine's containers share this host's network and reach it
+ * too). NULL after saying why there is none. */
+struct runtime *runtime_group_create(struct runtime **members, long nmembers,
+				     const char *launcher_addr);
 #endif

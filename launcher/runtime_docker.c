@@ -24,6 +24,7 @@
 #include "container_watch.h"
 #include "docker.h"
 #include "runtime.h"
+#include "stage.h"
 
 #define BUNDLE_MOUNT "/.cmpi"
 
@@ -31,6 +32,7 @@ struct docker_runtime {
 	struct runtime rt;
 	struct docker *engine;
 	char *image, *bundle, *cwd;
+	char *stage_tar; /* NULL: nothing staged */
 	/* An engine on another host sees none of our files: the bundle goes in
 	 * by the archive endpoint (bundle_tar), and the working directory is the
 	 * image's own. */
@@ -38,7 +40,8 @@ struct docker_runtime {
 	char *bundle_tar;
 	char jobid[17];
 	long nagents;
-	char (*ids)[65]; /* [node]: "" when not created */
+	long *nodes;	 /* [container]: the job's node it runs */
+	char (*ids)[65]; /* [container]: "" when not created */
 	struct container_watch *watch; /* their output and exits */
 	runtime_agent_exited_f exited;
 	void *ctx;
@@ -107,22 +110,25 @@ static void choose_rdma(struct docker_runtime *dr)
 	cmpi_debug("RDMA in containers: %s", dr->rdma ? "on" : "off");
 }
 
-/* Creates and starts node's container on engine (a handle of the calling
- * thread's own); what went wrong goes to err. */
-static int start_container(struct docker_runtime *dr, struct docker *engine, long node,
+/* Creates and starts container i on engine (a handle of the calling thread's
+ * own); what went wrong goes to err. */
+static int start_container(struct docker_runtime *dr, struct docker *engine, long i,
 			   const char *addr, int port, const char *token_hex,
 			   struct docker_error *err)
 {
 	char connect[128], node_s[32], token[128], label[64], name[64], launcher[320];
 	char *bind_bundle = NULL, *bind_cwd = NULL;
+	/* Ranks start in our directory where it is mounted, else where the
+	 * staged files are, else in the image's working directory. */
+	const char *workdir = !dr->remote ? dr->cwd : dr->stage_tar ? STAGE_DIR : NULL;
 	int rc = -1;
 
 	*err = (struct docker_error){0};
 	snprintf(connect, sizeof connect, "%s:%d", addr, port);
-	snprintf(node_s, sizeof node_s, "%ld", node);
+	snprintf(node_s, sizeof node_s, "%ld", dr->nodes[i]);
 	snprintf(token, sizeof token, "CMPI_AGENT_TOKEN=%s", token_hex);
 	snprintf(label, sizeof label, "cmpi.job=%s", dr->jobid);
-	snprintf(name, sizeof name, "cmpi-%s-%ld", dr->jobid, node);
+	snprintf(name, sizeof name, "cmpi-%s-%ld", dr->jobid, dr->nodes[i]);
 	/* The bundle's own loader and libraries: the image's glibc does not
 	 * matter, and no variable leads the ranks to the bundle's libraries. */
 	char *cmd[] = {BUNDLE_MOUNT "/lib/ld-linux-x86-64.so.2",
@@ -155,7 +161,7 @@ static int start_container(struct docker_runtime *dr, struct docker *engine, lon
 	    .image = dr->image,
 	    .cmd = cmd,
 	    .env = env,
-	    .workdir = dr->remote ? NULL : dr->cwd,
+	    .workdir = workdir,
 	    .labels = labels,
 	    .binds = binds,
 	    .cap_add = caps,
@@ -166,15 +172,17 @@ static int start_container(struct docker_runtime *dr, struct docker *engine, lon
 	    .host_pid = true,	  /* CMA (process_vm_readv) between ranks */
 	    .auto_remove = true,  /* an agent that exits takes its container along */
 	};
-	if (docker_container_create(engine, &spec, dr->ids[node], err) < 0)
+	if (docker_container_create(engine, &spec, dr->ids[i], err) < 0)
 		goto out;
 	/* Unwatched, an agent that dies early is still found by the connect
 	 * timeout, only later and without its words. */
 	if (dr->watch)
-		container_watch_add(dr->watch, node, dr->ids[node]);
-	if ((dr->remote && docker_container_upload(engine, dr->ids[node], "/", dr->bundle_tar,
+		container_watch_add(dr->watch, i, dr->ids[i]);
+	if ((dr->remote && docker_container_upload(engine, dr->ids[i], "/", dr->bundle_tar,
 						   err) < 0) ||
-	    docker_container_start(engine, dr->ids[node], err) < 0)
+	    (dr->stage_tar &&
+	     docker_container_upload(engine, dr->ids[i], "/", dr->stage_tar, err) < 0) ||
+	    docker_container_start(engine, dr->ids[i], err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -191,23 +199,23 @@ struct start_work {
 	struct docker_runtime *dr;
 	const char *addr, *token_hex;
 	int port;
-	atomic_long next;		 /* the next node to start */
-	struct docker_error *errors; /* [node] */
-	bool *started;
+	atomic_long next;		 /* the next container to start */
+	struct docker_error *errors; /* [container] */
+	bool *started;		 /* [container] */
 };
 
 static void *start_worker(void *arg)
 {
 	struct start_work *w = arg;
 	struct docker *engine = docker_clone(w->dr->engine);
-	long node;
-	while ((node = atomic_fetch_add(&w->next, 1)) < w->dr->nagents) {
+	long i;
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->dr->nagents) {
 		if (!engine)
-			snprintf(w->errors[node].message, sizeof w->errors[node].message,
+			snprintf(w->errors[i].message, sizeof w->errors[i].message,
 				 "out of memory");
 		else
-			w->started[node] = start_container(w->dr, engine, node, w->addr, w->port,
-							   w->token_hex, &w->errors[node]) == 0;
+			w->started[i] = start_container(w->dr, engine, i, w->addr, w->port,
+							w->token_hex, &w->errors[i]) == 0;
 	}
 	docker_free(engine);
 	return NULL;
@@ -217,10 +225,10 @@ static void *start_worker(void *arg)
  * alike say it once), and what they mean when we asked for RDMA. */
 static void report_start_errors(struct docker_runtime *dr, const struct start_work *w)
 {
-	for (long node = 0; node < dr->nagents; node++) {
-		const char *msg = w->errors[node].message;
-		bool said = w->started[node];
-		for (long before = 0; !said && before < node; before++)
+	for (long i = 0; i < dr->nagents; i++) {
+		const char *msg = w->errors[i].message;
+		bool said = w->started[i];
+		for (long before = 0; !said && before < i; before++)
 			said = !w->started[before] && !strcmp(w->errors[before].message, msg);
 		if (said)
 			continue;
@@ -237,32 +245,37 @@ static void docker_start_agents(struct runtime *rt, const char *addr, int port,
 				const char *token_hex, bool *started)
 {
 	struct docker_runtime *dr = (struct docker_runtime *)rt;
-	struct start_work w = {.dr = dr, .addr = addr, .token_hex = token_hex, .port = port,
-			       .started = started};
+	struct start_work w = {.dr = dr, .addr = addr, .token_hex = token_hex, .port = port};
 	pthread_t threads[START_THREADS];
 	long nthreads = dr->nagents < START_THREADS ? dr->nagents : START_THREADS, running = 0;
 
 	atomic_init(&w.next, 0);
 	w.errors = calloc((size_t)dr->nagents, sizeof *w.errors);
-	if (!w.errors) {
+	w.started = calloc((size_t)dr->nagents, sizeof *w.started);
+	if (!w.errors || !w.started) {
 		cmpi_error("cannot start the agents: out of memory");
+		free(w.errors);
+		free(w.started);
 		return;
 	}
 	/* The first on this thread, with the engine handle it has. */
 	for (long i = 1; i < nthreads; i++)
 		if (pthread_create(&threads[running], NULL, start_worker, &w) == 0)
 			running++;
-	long node;
-	while ((node = atomic_fetch_add(&w.next, 1)) < dr->nagents)
-		started[node] = start_container(dr, dr->engine, node, addr, port, token_hex,
-						&w.errors[node]) == 0;
-	for (long i = 0; i < running; i++)
-		pthread_join(threads[i], NULL);
+	long i;
+	while ((i = atomic_fetch_add(&w.next, 1)) < dr->nagents)
+		w.started[i] = start_container(dr, dr->engine, i, addr, port, token_hex,
+					       &w.errors[i]) == 0;
+	for (long t = 0; t < running; t++)
+		pthread_join(threads[t], NULL);
 	report_start_errors(dr, &w);
-	for (long i = 0; i < dr->nagents; i++)
-		if (started[i])
-			cmpi_debug("started agent %ld in container %.12s", i, dr->ids[i]);
+	for (i = 0; i < dr->nagents; i++) {
+		started[dr->nodes[i]] = w.started[i];
+		if (w.started[i])
+			cmpi_debug("started agent %ld in container %.12s", dr->nodes[i], dr->ids[i]);
+	}
 	free(w.errors);
+	free(w.started);
 }
 
 /* Waits for the job's containers to go (their agents exit when cmpirun closes
@@ -315,8 +328,10 @@ static void docker_destroy(struct runtime *rt)
 	free(dr->image);
 	free(dr->bundle);
 	free(dr->bundle_tar);
+	free(dr->stage_tar);
 	free(dr->cwd);
 	free(dr->ids);
+	free(dr->nodes);
 	cmpi_strv_free(dr->rdma_devices);
 	free(dr);
 }
@@ -329,9 +344,10 @@ static const struct runtime_ops docker_ops = {
 
 /* What an agent printed in its container before it could tell us over its
  * connection (why it could not start, say), then its end. */
-static void on_container_exited(void *ctx, long node, int status, const char *output)
+static void on_container_exited(void *ctx, long i, int status, const char *output)
 {
 	struct docker_runtime *dr = ctx;
+	long node = dr->nodes[i];
 	for (const char *line = output; *line;) {
 		int len = (int)strcspn(line, "\n");
 		cmpi_error("agent %ld's container: %.*s", node, len, line);
@@ -341,9 +357,8 @@ static void on_container_exited(void *ctx, long node, int status, const char *ou
 }
 
 struct runtime *runtime_docker_create(struct event_base *base, struct docker *engine,
-				      const char *image, const char *bundle, const char *cwd,
-				      const char *jobid, long nagents,
-				      runtime_agent_exited_f exited, void *ctx)
+				      const struct docker_job *job, const long *nodes,
+				      long nagents, runtime_agent_exited_f exited, void *ctx)
 {
 	struct docker_runtime *dr = calloc(1, sizeof *dr);
 	if (!dr)
@@ -353,16 +368,21 @@ struct runtime *runtime_docker_create(struct event_base *base, struct docker *en
 	dr->nagents = nagents;
 	dr->exited = exited;
 	dr->ctx = ctx;
-	snprintf(dr->jobid, sizeof dr->jobid, "%s", jobid);
-	dr->image = strdup(image);
-	dr->bundle = strdup(bundle);
-	dr->cwd = strdup(cwd);
-	dr->ids = calloc((size_t)nagents, sizeof *dr->ids);
-	if (!dr->image || !dr->bundle || !dr->cwd || !dr->ids)
+	snprintf(dr->jobid, sizeof dr->jobid, "%s", job->jobid);
+	dr->image = strdup(job->image);
+	dr->bundle = strdup(job->bundle);
+	dr->cwd = strdup(job->cwd);
+	if (job->stage_tar && !(dr->stage_tar = strdup(job->stage_tar)))
 		goto fail;
+	dr->ids = calloc((size_t)nagents, sizeof *dr->ids);
+	dr->nodes = calloc((size_t)nagents, sizeof *dr->nodes);
+	if (!dr->image || !dr->bundle || !dr->cwd || !dr->ids || !dr->nodes)
+		goto fail;
+	memcpy(dr->nodes, nodes, (size_t)nagents * sizeof *nodes);
 	dr->remote = strncmp(docker_url(engine), "unix://", 7) != 0;
 	dr->rt.sees_our_files = !dr->remote;
-	if (dr->remote && asprintf(&dr->bundle_tar, "%s.tar", bundle) < 0) {
+	dr->rt.one_host = true;
+	if (dr->remote && asprintf(&dr->bundle_tar, "%s.tar", job->bundle) < 0) {
 		dr->bundle_tar = NULL;
 		goto fail;
 	}

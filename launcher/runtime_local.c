@@ -195,6 +195,7 @@ struct runtime *runtime_local_create(struct event_base *base, const char *agent_
 	lr->rt.ops = &local_ops;
 	snprintf(lr->rt.control_addr, sizeof lr->rt.control_addr, "127.0.0.1");
 	lr->rt.sees_our_files = true;
+	lr->rt.one_host = true;
 	lr->nagents = nagents;
 	lr->exited = exited;
 	lr->ctx = ctx;

@@ -347,6 +347,44 @@ static void hostfile_formats(void **state)
 	unlink(path);
 }
 
+/* Each host's engine, from its hostfile line or --engine HOST=URL; the default
+ * engine stays --engine URL. */
+static void host_engines(void **state)
+{
+	char path[64];
+	struct cmpi_options o;
+	char err[256];
+	(void)state;
+	write_hostfile(path, "h1 slots=2 engine=tcp://198.18.251.2:2376\n"
+			     "h2:3 engine=unix:///run/h2.sock\n"
+			     "localhost\n");
+	char *argv[] = {"cmpirun", "--image", "img", "--hostfile", path, "--engine",
+			"h3=tcp://198.18.251.4:2376", "-H", "h3:2", "--engine", "unix:///d.sock",
+			"--launcher-addr", "198.18.251.1", "prog", NULL};
+	assert_int_equal(parse(ARGC(argv), argv, &o, err), CMPI_OPTIONS_RUN);
+	assert_int_equal(o.nhosts, 4);
+	assert_string_equal(o.hosts[0].engine, "tcp://198.18.251.2:2376");
+	assert_int_equal(o.hosts[1].slots, 3);
+	assert_string_equal(o.hosts[1].engine, "unix:///run/h2.sock");
+	assert_null(o.hosts[2].engine);
+	assert_string_equal(o.hosts[3].name, "h3");
+	assert_string_equal(o.hosts[3].engine, "tcp://198.18.251.4:2376");
+	assert_string_equal(o.engine, "unix:///d.sock");
+	assert_string_equal(o.launcher_addr, "198.18.251.1");
+	cmpi_options_free(&o);
+	unlink(path);
+
+	char *unknown[] = {"cmpirun", "--image", "i", "-H", "a", "--engine", "b=tcp://b:1", "p", NULL};
+	assert_error(unknown, "--engine: no host 'b' in --host or --hostfile");
+	char *two[] = {"cmpirun", "--image", "i", "-H", "a", "--engine", "a=tcp://b:1",
+		       "--engine", "a=tcp://c:1", "p", NULL};
+	assert_error(two, "--engine: host 'a' is given two engines, tcp://b:1 and tcp://c:1");
+	char *no_image[] = {"cmpirun", "-H", "a", "--engine", "a=tcp://b:1", "p", NULL};
+	assert_error(no_image, "--engine needs --image");
+	char *bad_addr[] = {"cmpirun", "--launcher-addr", "somehost", "p", NULL};
+	assert_error(bad_addr, "--launcher-addr 'somehost': an IPv4 address of this host is needed");
+}
+
 /* Each bad hostfile and the message it must give. */
 static void hostfile_errors(void **state)
 {
@@ -360,7 +398,12 @@ static void hostfile_errors(void **state)
 		{"a slots=0\n", "line 1: slots must be a whole number from 1 to 65536 in 'slots=0'"},
 		{"a\nb:0\n", "line 2: slots must be a whole number from 1 to 65536 in 'b:0'"},
 		{"a\n:4\n", "line 2: no host name in ':4'"},
-		{"a cpus=2\n", "line 1: 'cpus=2' is not understood (NAME [slots=N], or NAME:N)"},
+		{"a cpus=2\n", "line 1: 'cpus=2' is not understood (NAME [slots=N] [engine=URL], "
+				"or NAME:N)"},
+		{"a engine=http://h:1\n", "line 1: engine=: engine 'http://h:1' is neither "
+					  "unix:///PATH nor tcp://HOST:PORT"},
+		{"a engine=tcp://h:1\na engine=tcp://g:1\n",
+		 "line 2: engine=: host 'a' is given two engines, tcp://h:1 and tcp://g:1"},
 		{"a slots=1 slots=2\n", "line 1: slots given twice for 'a'"},
 		{"a:2 slots=2\n", "line 1: slots given twice for 'a'"},
 	};
@@ -749,6 +792,7 @@ int main(void)
 		cmocka_unit_test(hosts_merge),
 		cmocka_unit_test(host_errors),
 		cmocka_unit_test(hostfile_formats),
+		cmocka_unit_test(host_engines),
 		cmocka_unit_test(hostfile_errors),
 		cmocka_unit_test(env_options),
 		cmocka_unit_test(env_errors),

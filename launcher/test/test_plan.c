@@ -86,9 +86,36 @@ static void map_by_node_is_round_robin(void **state)
 	plan_free(&p);
 }
 
+/* Hosts of one engine share its machine's cores; each other engine's host
+ * starts at its own first core. */
+static void first_slot_counts_per_engine(void **state)
+{
+	char e1[] = "tcp://198.18.251.2:2376", e2[] = "tcp://198.18.251.3:2376";
+	struct cmpi_host hosts[] = {{.name = "a", .slots = 2},
+				    {.name = "b", .slots = 2, .engine = e1},
+				    {.name = "c", .slots = 2},
+				    {.name = "d", .slots = 2, .engine = e1},
+				    {.name = "e", .slots = 2, .engine = e2}};
+	struct cmpi_options o = {.hosts = hosts, .nhosts = 5};
+	struct plan p;
+	char err[256];
+	(void)state;
+	assert_int_equal(make(&o, &p, err), 0);
+	assert_int_equal(p.nnodes, 5);
+	assert_int_equal(p.nodes[0].first_slot, 0);
+	assert_int_equal(p.nodes[1].first_slot, 0);
+	assert_int_equal(p.nodes[2].first_slot, 2); /* after a, on the default engine */
+	assert_int_equal(p.nodes[3].first_slot, 2); /* after b, on e1 */
+	assert_int_equal(p.nodes[4].first_slot, 0);
+	assert_string_equal(p.nodes[3].engine, e1);
+	assert_null(p.nodes[2].engine);
+	plan_free(&p);
+}
+
 static void hosts_and_slots(void **state)
 {
-	struct cmpi_host hosts[] = {{"a", 2}, {"b", 3}, {"c", 0}};
+	struct cmpi_host hosts[] = {
+	    {.name = "a", .slots = 2}, {.name = "b", .slots = 3}, {.name = "c", .slots = 0}};
 	struct cmpi_options o = {.hosts = hosts, .nhosts = 3};
 	struct plan p;
 	char err[256];
@@ -127,7 +154,7 @@ static void hosts_and_slots(void **state)
 
 static void ranks_per_node(void **state)
 {
-	struct cmpi_host hosts[] = {{"a", 4}, {"b", 4}};
+	struct cmpi_host hosts[] = {{.name = "a", .slots = 4}, {.name = "b", .slots = 4}};
 	struct cmpi_options o = {.hosts = hosts, .nhosts = 2, .npernode = 2};
 	struct plan p;
 	char err[256];
@@ -159,7 +186,7 @@ static void bad_counts(void **state)
 	struct cmpi_options cpus = {.nagents = 5};
 	assert_int_equal(make(&cpus, &p, err), -1);
 	assert_string_equal(err, "--agents 5 is more than the 4 ranks (one per CPU); give -n");
-	struct cmpi_host many[] = {{"a", CMPI_MAX_RANKS}, {"b", 1}};
+	struct cmpi_host many[] = {{.name = "a", .slots = CMPI_MAX_RANKS}, {.name = "b", .slots = 1}};
 	struct cmpi_options huge = {.hosts = many, .nhosts = 2};
 	assert_int_equal(make(&huge, &p, err), -1);
 	assert_string_equal(err, "65537 ranks are more than cmpirun starts (65536)");
@@ -192,6 +219,7 @@ int main(void)
 	    cmocka_unit_test(blocks_cover_every_rank_once),
 	    cmocka_unit_test(agents_get_blocks),
 	    cmocka_unit_test(map_by_node_is_round_robin),
+	    cmocka_unit_test(first_slot_counts_per_engine),
 	    cmocka_unit_test(hosts_and_slots),
 	    cmocka_unit_test(ranks_per_node),
 	    cmocka_unit_test(bad_counts),
