@@ -7,11 +7,16 @@
 #           the agents reach cmpirun at this host's address on the veth pair
 #   lost    that engine killed mid-job (its socket gone), then restarted mid-job
 #           (SIGTERM and started again)
+#   hosts   four such "hosts" on a bridge, one job across them each through its own
+#           engine; this host's engine and another's in one job; a host whose engine
+#           is down; a host lost mid-job (every process on it killed)
+#   hosts_mpi  test-mpi's hello, ring and allreduce (Open MPI and MPICH) across 2 and
+#           4 such hosts, the programs uploaded with --stage
 # Skipped (77) without a Docker engine, or without the tools a case needs.
 set -u
 
 CMPIRUN=${CMPIRUN:?set CMPIRUN to the cmpirun binary}
-case_name=${1:?usage: engines.sh pull|remote|lost}
+case_name=${1:?usage: engines.sh pull|remote|lost|hosts|hosts_mpi}
 WORK=$(mktemp -d /tmp/cmpi-engines.XXXXXX)
 OUT=$WORK/out
 ERR=$WORK/err
@@ -37,6 +42,8 @@ run_job() {
 	RC=$?
 	JOB=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1)
 }
+# run_tls_job ARGS...: run_job with the test bed's client certificate.
+run_tls_job() { DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs run_job "$@"; }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1"; }
 expect_err() { grep -qE -- "$1" "$ERR" || fail "stderr lacks: $1"; }
 expect_ranks() { # N: lines "rank I of N" for every I, once each
@@ -76,67 +83,115 @@ static_image() { # NAME
 	tar -C "$WORK/root" -c . | docker import - "$1" >/dev/null || fail "cannot import $1"
 }
 
-# A second engine, "another host": a dockerd with TLS in a network namespace of its own,
-# reached at $there from this host's $here on a veth pair. Sets ns, here, there, certs,
-# data, remote (the docker CLI's environment for it) and engine (dockerd's pid).
-engine2_up() {
+# The test bed: N "other hosts", each a network namespace on a bridge of this host's
+# ($here), with its own dockerd and TLS both ways at 198.18.251.(I+1). Sets here, certs,
+# HOST_NS[I], HOST_ADDR[I] and HOST_ENGINE[I] (dockerd's pid) for I in 1..N.
+hosts_up() { # N
+	local n=$1 i
 	command -v openssl >/dev/null || skip "no openssl"
 	command -v nsenter >/dev/null || skip "no nsenter"
+	command -v iptables >/dev/null || skip "no iptables"
 	# A dockerd uses a running system containerd, whose shims would start the
 	# containers in this host's network namespace: no "other host" then.
 	[ -S /run/containerd/containerd.sock ] && skip "a system containerd runs here"
-	# One such engine at a time on this machine (its data directory keeps the
-	# MPI image between runs: loading it takes about 15 s).
-	data=/var/lib/cmpi-test-engine2
-	mkdir -p "$data"
-	exec 9>"$data.lock"
-	flock -w 120 9 || fail "another remote-engine test holds $data.lock"
+	# One test bed at a time on this machine (the engines' data directories
+	# keep the MPI image between runs: loading it takes about 15 s).
+	exec 9>/var/lib/cmpi-test-engine2.lock
+	flock -w 300 9 || fail "another test bed holds /var/lib/cmpi-test-engine2.lock"
 
-	# "Another host": a network namespace with a veth pair to this one.
-	ns=cmpi-h2-$$ here=198.18.251.1 there=198.18.251.2
-	ip netns add "$ns" || skip "cannot create a network namespace"
-	CLEANUP+=("ip netns del $ns")
-	ip link add "cmpi$$a" type veth peer name "cmpi$$b" || fail "cannot create a veth pair"
-	CLEANUP+=("ip link del cmpi$$a")
-	ip link set "cmpi$$b" netns "$ns"
-	ip addr add "$here/24" dev "cmpi$$a"
-	ip link set "cmpi$$a" up
-	ip -n "$ns" addr add "$there/24" dev "cmpi$$b"
-	ip -n "$ns" link set "cmpi$$b" up
-	ip -n "$ns" link set lo up
+	here=198.18.251.1 bridge=cmpib$$
+	ip link add "$bridge" type bridge || skip "cannot create a bridge"
+	CLEANUP+=("ip link del $bridge")
+	ip addr add "$here/24" dev "$bridge"
+	ip link set "$bridge" up
+	# Docker's FORWARD policy drops what crosses a bridge (br_netfilter):
+	# let this one pass, host to host.
+	iptables -I FORWARD -i "$bridge" -o "$bridge" -j ACCEPT || fail "cannot add the FORWARD rule"
+	CLEANUP+=("iptables -D FORWARD -i $bridge -o $bridge -j ACCEPT")
 
-	# TLS both ways, as DOCKER_TLS_VERIFY asks: a CA, the engine's certificate
-	# for its address, and ours.
+	# TLS both ways, as DOCKER_TLS_VERIFY asks: a CA, one engine certificate
+	# for every host's address, and ours.
 	certs=$WORK/certs
 	mkdir -p "$certs"
+	local sans="IP:198.18.251.2"
+	for ((i = 2; i <= n; i++)); do sans+=",IP:198.18.251.$((i + 1))"; done
 	(
 		cd "$certs" &&
 			openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem -days 1 -subj /CN=cmpi-test-ca &&
-			openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj "/CN=$there" &&
+			openssl req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr -subj /CN=cmpi-test-engine &&
 			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 \
-				-out server-cert.pem -extfile <(echo "subjectAltName=IP:$there") &&
+				-out server-cert.pem -extfile <(echo "subjectAltName=$sans") &&
 			openssl req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=cmpirun &&
 			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 \
 				-out cert.pem -extfile <(echo "extendedKeyUsage=clientAuth")
 	) >/dev/null 2>&1 || fail "cannot make the certificates"
-	engine2_start
+	for ((i = 1; i <= n; i++)); do
+		HOST_NS[i]=cmpi-h$i-$$ HOST_ADDR[i]=198.18.251.$((i + 1))
+		ip netns add "${HOST_NS[i]}" || skip "cannot create a network namespace"
+		CLEANUP+=("ip netns del ${HOST_NS[i]}")
+		ip link add "cmpi$$h$i" type veth peer name "cmpi$$p$i" || fail "cannot create a veth pair"
+		CLEANUP+=("ip link del cmpi$$h$i")
+		ip link set "cmpi$$h$i" master "$bridge" up
+		ip link set "cmpi$$p$i" netns "${HOST_NS[i]}"
+		ip -n "${HOST_NS[i]}" addr add "${HOST_ADDR[i]}/24" dev "cmpi$$p$i"
+		ip -n "${HOST_NS[i]}" link set "cmpi$$p$i" up
+		ip -n "${HOST_NS[i]}" link set lo up
+	done
+	for ((i = 1; i <= n; i++)); do host_start "$i"; done
 }
 
-# Starts (or starts again) the second engine's dockerd on the same data directory.
-engine2_start() {
+# Starts (or starts again) host I's dockerd on its data directory.
+host_start() { # I
+	local i=$1
 	# `ip netns exec` remounts /sys and dockerd then fails; nsenter does not.
-	nsenter --net="/run/netns/$ns" dockerd --data-root "$data" --exec-root "$WORK/exec" \
-		--pidfile "$WORK/dockerd.pid" -H "tcp://$there:2376" --tlsverify \
-		--tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" --tlskey "$certs/server-key.pem" \
-		--bridge none --iptables=false --ip-masq=false >"$WORK/dockerd.log" 2>&1 </dev/null 9>&- &
-	engine=$!
+	nsenter --net="/run/netns/${HOST_NS[i]}" dockerd --data-root "/var/lib/cmpi-test-engine$((i + 1))" \
+		--exec-root "$WORK/exec$i" --pidfile "$WORK/dockerd$i.pid" -H "tcp://${HOST_ADDR[i]}:2376" \
+		--tlsverify --tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" \
+		--tlskey "$certs/server-key.pem" --bridge none --iptables=false --ip-masq=false \
+		>"$WORK/dockerd$i.log" 2>&1 </dev/null 9>&- &
+	HOST_ENGINE[i]=$!
 	# dockerd leaves its namespace bind-mounted under the exec root, which
 	# would keep the namespace (and the veth pair) alive.
-	CLEANUP+=("umount $WORK/exec/netns/default")
-	CLEANUP+=("kill $engine; wait $engine")
+	CLEANUP+=("umount $WORK/exec$i/netns/default")
+	CLEANUP+=("kill ${HOST_ENGINE[i]}; wait ${HOST_ENGINE[i]}")
+	wait_engine "$i" || { cat "$WORK/dockerd$i.log" >&2; fail "host $i's engine did not answer"; }
+}
+wait_engine() { # I
+	for _ in $(seq 1 100); do host_docker "$1" version >/dev/null 2>&1 && return 0; sleep 0.2; done
+	return 1
+}
+# host_docker I ARGS...: the docker CLI against host I's engine.
+host_docker() {
+	local i=$1
+	shift
+	DOCKER_HOST="tcp://${HOST_ADDR[i]}:2376" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$certs" docker "$@"
+}
+# Loads image NAME from this host's engine into every host's that lacks it, at once.
+hosts_load() { # NAME N
+	local i loads=()
+	for ((i = 1; i <= $2; i++)); do
+		host_docker "$i" image inspect "$1" >/dev/null 2>&1 && continue
+		[ -f "$WORK/image.tar" ] || docker save "$1" >"$WORK/image.tar" || fail "cannot save $1"
+		host_docker "$i" load -i "$WORK/image.tar" >/dev/null &
+		loads+=($!)
+	done
+	for i in "${loads[@]}"; do wait "$i"; done
+	for ((i = 1; i <= $2; i++)); do
+		host_docker "$i" image inspect "$1" >/dev/null 2>&1 || fail "cannot load $1 on host $i"
+	done
+	rm -f "$WORK/image.tar"
+}
+
+# A second engine, "another host": host 1 of a test bed of one. Sets ns, here, there,
+# certs, remote (the docker CLI's environment for it) and engine (dockerd's pid).
+engine2_up() {
+	hosts_up 1
+	ns=${HOST_NS[1]} there=${HOST_ADDR[1]} engine=${HOST_ENGINE[1]}
 	remote=(env DOCKER_HOST="tcp://$there:2376" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$certs")
-	for _ in $(seq 1 100); do "${remote[@]}" docker version >/dev/null 2>&1 && break; sleep 0.2; done
-	"${remote[@]}" docker version >/dev/null 2>&1 || { cat "$WORK/dockerd.log" >&2; fail "the second engine did not answer"; }
+}
+engine2_start() {
+	host_start 1
+	engine=${HOST_ENGINE[1]}
 }
 
 docker info >/dev/null 2>&1 || skip "no Docker engine (scripts/engine.sh)"
@@ -193,7 +248,6 @@ remote)
 	static_image cmpi-test/static:1 # on the local engine, then moved over
 	docker save cmpi-test/static:1 | "${remote[@]}" docker load >/dev/null || fail "cannot load the image"
 	docker rmi cmpi-test/static:1 >/dev/null
-	run_tls_job() { DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs run_job "$@"; }
 	run_tls_job -n 3 --agents 2 --engine "tcp://$there:2376" --image cmpi-test/static:1 /prog
 	expect_rc 0
 	expect_ranks 3
@@ -242,7 +296,7 @@ lost)
 	wait_ranks
 	JOB=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1)
 	# A crash: dockerd and its containerd killed; the containers' shims live on.
-	containerd=$(cat "$WORK/exec/containerd/containerd.pid" 2>/dev/null)
+	containerd=$(cat "$WORK/exec1/containerd/containerd.pid" 2>/dev/null)
 	kill -KILL "$engine"
 	wait "$engine" 2>/dev/null
 	[ -n "$containerd" ] && kill -KILL "$containerd" 2>/dev/null
@@ -280,8 +334,114 @@ lost)
 	"${tls[@]}" "$CMPIRUN" --cleanup --engine "tcp://$there:2376" >/dev/null 2>&1
 	no_containers_left "${remote[@]}" docker
 	;;
+hosts)
+	hosts_up 4
+	static_image cmpi-test/static:1 # here, then on every host
+	CLEANUP+=("docker rmi cmpi-test/static:1")
+	hosts_load cmpi-test/static:1 4
+	for i in 1 2 3 4; do
+		CLEANUP+=("host_docker $i rmi cmpi-test/static:1")
+		echo "h$i slots=2 engine=tcp://${HOST_ADDR[i]}:2376" >>"$WORK/hosts4"
+		HOST_NETNS[i]=$(ip netns exec "${HOST_NS[i]}" readlink /proc/self/ns/net)
+	done
+	head -n 3 "$WORK/hosts4" >"$WORK/hosts3"
+	no_containers_on() { # I: the last job left nothing on host I
+		JOB=$JOB no_containers_left host_docker "$1"
+	}
+
+	# 1. Eight ranks on four hosts, two on each, in that host's network
+	# namespace; the agents reach cmpirun on the bridge.
+	run_tls_job -n 8 --hostfile "$WORK/hosts4" --image cmpi-test/static:1 /prog
+	expect_rc 0
+	expect_ranks 8
+	expect_err "control server on $here:[0-9]+$"
+	for i in 1 2 3 4; do
+		[ "$(grep -cxF "netns ${HOST_NETNS[i]}" "$ERR")" -eq 2 ] || fail "host h$i did not run 2 ranks"
+		no_containers_on "$i"
+	done
+
+	# 2. This host's engine and another host's in one job (-H and --engine
+	# HOST=URL): one rank here, one on h1.
+	here_netns=$(readlink /proc/self/ns/net)
+	run_tls_job -n 2 -H localhost,h1 --engine "h1=tcp://${HOST_ADDR[1]}:2376" --image cmpi-test/static:1 /prog
+	expect_rc 0
+	expect_ranks 2
+	grep -qxF "netns $here_netns" "$ERR" || fail "no rank ran on this host"
+	grep -qxF "netns ${HOST_NETNS[1]}" "$ERR" || fail "no rank ran on h1"
+	no_containers_on 1
+	no_containers_left docker
+
+	# 3. A host whose engine is down: said before any container starts anywhere.
+	kill -TERM "${HOST_ENGINE[4]}"
+	wait "${HOST_ENGINE[4]}"
+	run_tls_job -n 8 --hostfile "$WORK/hosts4" --image cmpi-test/static:1 /prog
+	expect_rc 1
+	expect_err "^cmpirun: host 'h4': .*tcp://${HOST_ADDR[4]}:2376"
+	for i in 1 2 3; do
+		[ -z "$(host_docker "$i" ps -aq --filter label=cmpi.job)" ] || fail "a container was started on h$i"
+	done
+
+	# 4. A host lost mid-job: every process of h3 (its engine, the agent and
+	# ranks of its container) killed. The job ends, says which node went, and
+	# the other hosts' containers go.
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs "$CMPIRUN" -v -n 6 --timeout 60 --hostfile "$WORK/hosts3" \
+		--image cmpi-test/static:1 -x SLEEP=30 /prog >"$OUT" 2>"$ERR" </dev/null &
+	job=$!
+	for _ in $(seq 1 200); do
+		[ "$(grep -c '^rank [0-5] of 6$' "$OUT")" -eq 6 ] && break
+		sleep 0.05
+	done
+	[ "$(grep -c '^rank [0-5] of 6$' "$OUT")" -eq 6 ] || fail "the ranks did not start"
+	JOB=$(sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1)
+	t0=$(date +%s%N)
+	# Only what runs in the test's own namespace: all of it started by this test.
+	kill -KILL $(ip netns pids "${HOST_NS[3]}")
+	wait "$job"
+	RC=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "host lost: the job ended $ms ms after, status $RC, saying:"
+	grep -v '^\[ *[0-9.]* ms\]' "$ERR" | grep -v '^netns ' | head -n 5
+	[ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] || fail "exit status $RC after a host was lost"
+	[ "$ms" -lt 20000 ] || fail "the job ran on for $ms ms after a host was lost"
+	expect_err "^cmpirun: lost the agent of node 2 \(h3\)"
+	no_containers_on 1
+	no_containers_on 2
+	;;
+hosts_mpi)
+	bin=${TEST_MPI_BIN:?set TEST_MPI_BIN to the build directory of test-mpi}
+	image=cmpi-test/bookworm-mpi:1
+	docker image inspect "$image" >/dev/null 2>&1 || skip "no image $image (scripts/test-images.sh)"
+	hosts_up 4
+	hosts_load "$image" 4
+	for n in 2 4; do
+		: >"$WORK/hosts$n"
+		for ((i = 1; i <= n; i++)); do
+			echo "h$i slots=$((4 / n)) engine=tcp://${HOST_ADDR[i]}:2376" >>"$WORK/hosts$n"
+		done
+		for mpi in openmpi mpich; do
+			for prog in hello ring allreduce; do
+				[ -x "$bin/$prog.$mpi" ] || fail "no $bin/$prog.$mpi"
+				run_tls_job -n 4 --hostfile "$WORK/hosts$n" --image "$image" --stage "$bin/$prog.$mpi" \
+					"./$prog.$mpi"
+				expect_rc 0
+				expect_err "all $n agents connected"
+				case $prog in
+				hello)
+					# (The processor name is this machine's: the hosts share its UTS namespace.)
+					[ "$(grep -cE '^hello from rank [0-3] of 4 on ' "$OUT")" -eq 4 ] ||
+						fail "$prog.$mpi on $n hosts: not 4 hellos"
+					;;
+				ring) grep -qx 'ring ok: 10 laps, total 60' "$OUT" || fail "$prog.$mpi on $n hosts" ;;
+				allreduce) grep -qx 'allreduce ok' "$OUT" || fail "$prog.$mpi on $n hosts" ;;
+				esac
+				echo "$prog.$mpi on $n hosts: ok"
+				for ((i = 1; i <= n; i++)); do JOB=$JOB no_containers_left host_docker "$i"; done
+			done
+		done
+	done
+	;;
 *)
-	echo "usage: engines.sh pull|remote|lost" >&2
+	echo "usage: engines.sh pull|remote|lost|hosts|hosts_mpi" >&2
 	exit 2
 	;;
 esac
