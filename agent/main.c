@@ -23,8 +23,10 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "Usage: cmpi-agent --connect HOST:PORT --node N [--verbose]\n"
-			"Started by cmpirun, which passes the job token in CMPI_AGENT_TOKEN.\n");
+	fprintf(stderr, "Usage: cmpi-agent --connect HOST:PORT (--node N | --node-env VAR) "
+			"[--verbose]\n"
+			"Started by cmpirun, which passes the job token in CMPI_AGENT_TOKEN;\n"
+			"--node-env reads the node from VAR (srun's SLURM_NODEID, say).\n");
 }
 
 /* A blocking connect to host:port; the launcher listens before any agent starts. */
@@ -117,6 +119,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{"connect", required_argument, NULL, 'c'},
 		{"node", required_argument, NULL, 'n'},
+		{"node-env", required_argument, NULL, 'e'},
 		{"verbose", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
 	};
@@ -133,11 +136,14 @@ int main(int argc, char **argv)
 			connect_addr = optarg;
 			break;
 		case 'n':
-			if (cmpi_parse_long(optarg, 0, 1L << 30, &node) < 0)
+		case 'e': {
+			const char *value = c == 'n' ? optarg : getenv(optarg);
+			if (!value || cmpi_parse_long(value, 0, 1L << 30, &node) < 0)
 				node = -1;
 			else /* messages say which agent speaks */
 				snprintf(progname, sizeof progname, "cmpi-agent[%ld]", node);
 			break;
+		}
 		case 'v':
 			cmpi_set_verbose(true);
 			break;

@@ -114,7 +114,9 @@ int dryrun_print(const struct cmpi_options *opt, const struct plan *plan, const 
 		fprintf(out, "node %ld %s", i, n->name);
 		if (n->slots)
 			fprintf(out, " (%ld slot%s)", n->slots, n->slots == 1 ? "" : "s");
-		if (n->engine)
+		if (opt->slurm)
+			fprintf(out, " (Slurm allocation: srun starts its agent)");
+		else if (n->engine)
 			fprintf(out, " through %s", n->engine);
 		else if (plan->hosts_given && !plan_is_this_machine(n->name, hostname))
 			fprintf(out, " [not this machine, and no engine: cmpirun cannot start "

@@ -560,6 +560,42 @@ static struct runtime *local_runtime(struct job *job)
 	return rt;
 }
 
+/* srun starts the agents on the allocation's nodes, the same agent program as
+ * here (installed alike on every node, as mpirun expects of its own daemons). */
+static struct runtime *slurm_runtime(struct job *job)
+{
+	char host[256] = "localhost";
+	bool here = true;
+	char *agent_path = runtime_find_agent();
+	if (!agent_path || access(agent_path, X_OK) < 0) {
+		cmpi_error("cannot find the agent program %s (set CMPI_AGENT)",
+			   agent_path ? agent_path : "cmpi-agent");
+		free(agent_path);
+		return NULL;
+	}
+	/* The plan's nodes only: those without ranks are left out. */
+	size_t len = 1;
+	for (long i = 0; i < job->nagents; i++)
+		len += strlen(job->plan->nodes[i].name) + 1;
+	char *nodelist = calloc(1, len);
+	if (!nodelist) {
+		cmpi_error("cannot set up the job: out of memory");
+		free(agent_path);
+		return NULL;
+	}
+	gethostname(host, sizeof host - 1);
+	for (long i = 0; i < job->nagents; i++) {
+		here &= plan_is_this_machine(job->plan->nodes[i].name, host);
+		strcat(strcat(nodelist, i ? "," : ""), job->plan->nodes[i].name);
+	}
+	struct runtime *rt = runtime_slurm_create(job->base, agent_path, nodelist, job->nagents,
+						  job->opt->launcher_addr, here, on_agent_exited,
+						  job);
+	free(nodelist);
+	free(agent_path);
+	return rt;
+}
+
 /* One engine's share of the job, nodes[0..n): the engine must answer and have
  * the image, which is said before anything starts anywhere. A registry is asked
  * for a missing image only with --pull. */
@@ -753,7 +789,9 @@ static int job_setup(struct job *job)
 			cmpi_error("cannot set up the job: %s", strerror(errno));
 		return -1;
 	}
-	job->runtime = job->opt->image ? docker_runtime(job) : local_runtime(job);
+	job->runtime = job->opt->image	 ? docker_runtime(job)
+		       : job->opt->slurm ? slurm_runtime(job)
+					 : local_runtime(job);
 	if (!job->runtime)
 		return -1; /* said why */
 	if (job->opt->launcher_addr)

@@ -10,6 +10,7 @@
 #include "job.h"
 #include "options.h"
 #include "plan.h"
+#include "slurm.h"
 
 static const char usage_line[] = "Usage: cmpirun [options] program [args...]  (see cmpirun --help)\n";
 
@@ -20,7 +21,7 @@ static const char usage_line[] = "Usage: cmpirun [options] program [args...]  (s
 static int check_hosts(const struct cmpi_options *opt, const struct plan *plan,
 		       const char *hostname)
 {
-	for (long i = 0; plan->hosts_given && i < plan->nnodes; i++) {
+	for (long i = 0; plan->hosts_given && !opt->slurm && i < plan->nnodes; i++) {
 		const struct plan_node *n = &plan->nodes[i];
 		if (n->engine && !opt->image) {
 			cmpi_error("host '%s' has an engine (%s): running there needs --image",
@@ -61,6 +62,19 @@ static int run(int argc, char **argv, struct cmpi_options *opt)
 	if (opt->cleanup)
 		return cleanup_run(opt->engine);
 	gethostname(host, sizeof host - 1);
+	/* Inside a Slurm allocation, its nodes are the hosts unless the line names some. */
+	if (!opt->nhosts && !opt->nagents && slurm_in_allocation()) {
+		if (opt->image) {
+			cmpi_error("--image inside a Slurm allocation is not supported yet: give "
+				   "the hosts and their engines (--hostfile), or run outside it");
+			return JOB_EXIT_USAGE;
+		}
+		if (slurm_hosts(&opt->hosts, &opt->nhosts, err, sizeof err) < 0) {
+			cmpi_error("%s", err);
+			return JOB_EXIT_ERROR;
+		}
+		opt->slurm = true;
+	}
 	if (plan_make(opt, host, sysconf(_SC_NPROCESSORS_ONLN), &plan, err, sizeof err) < 0) {
 		cmpi_error("%s", err);
 		fprintf(stderr, "%s", usage_line);

@@ -51,7 +51,8 @@ struct cmpi_options {
 	size_t nhost_engines;
 	const char **stage; /* --stage PATH, in argv */
 	size_t nstage;
-	const char *launcher_addr; /* --launcher-addr: where agents reach cmpirun; NULL: chosen */
+	const char *launcher_addr;
+	bool slurm;         /* the hosts are the Slurm allocation's, and srun starts the agents */ /* --launcher-addr: where agents reach cmpirun; NULL: chosen */
 	bool pull;
 	bool cleanup;
 	bool report_timing;

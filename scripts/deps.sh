@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(gcc libc6-dev make cmake pkg-config libevent-dev libcmocka-dev libpmix-dev libhwloc-dev hwloc-nox
 	openmpi-bin libopenmpi-dev mpich libmpich-dev python3-mpi4py libcurl4-openssl-dev libjansson-dev
 	curl mmdebstrap docker-registry openssl iproute2 gnuplot-nox libibverbs-dev
-	dpkg-dev file man-db groff-base clang libclang-rt-dev valgrind)
+	dpkg-dev file man-db groff-base clang libclang-rt-dev valgrind
+	slurmctld slurmd slurm-client munge)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -15,8 +16,8 @@ done
 
 echo "deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# docker-registry's package starts a registry on :5000, all interfaces; the tests start
-# their own on 127.0.0.1. Debian's policy-rc.d convention keeps packages from starting
+# docker-registry's package starts a registry on :5000, all interfaces, and Slurm's and
+# munge's start their daemons; the tests start their own, on 127.0.0.1 or in namespaces. Debian's policy-rc.d convention keeps packages from starting
 # services while it is in place (only when there is none already).
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then

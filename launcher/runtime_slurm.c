@@ -1,0 +1,196 @@
+/* runtime_slurm.c - agents on the nodes of the Slurm allocation cmpirun runs in: one srun
+ * step, one agent a node, each reading its node from SLURM_NODEID. The step takes the
+ * nodes whole (--whole): the agent binds the ranks itself. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmpi/util.h"
+#include "runtime.h"
+
+struct slurm_runtime {
+	struct runtime rt;
+	char *agent_path;
+	char *nodelist; /* the plan's nodes, "h1,h3": SLURM_NODEID is the index in it */
+	long nagents;
+	pid_t srun; /* 0 when not started or reaped */
+	struct event *sigchld;
+	runtime_agent_exited_f exited;
+	void *ctx;
+};
+
+/* srun ended: every agent with it (the job ignores those that had connected). */
+static void reap(struct slurm_runtime *sr, bool report)
+{
+	int status;
+	if (sr->srun <= 0 || waitpid(sr->srun, &status, WNOHANG) != sr->srun)
+		return;
+	sr->srun = 0;
+	cmpi_debug("srun ended (status %d)", status);
+	for (long i = 0; report && i < sr->nagents; i++)
+		sr->exited(sr->ctx, i, status);
+}
+
+static void on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	reap(arg, true);
+}
+
+static void slurm_start_agents(struct runtime *rt, const char *addr, int port,
+			       const char *token_hex, bool *started)
+{
+	struct slurm_runtime *sr = (struct slurm_runtime *)rt;
+	char connect[128], nodes[32];
+
+	snprintf(connect, sizeof connect, "%s:%d", addr, port);
+	snprintf(nodes, sizeof nodes, "%ld", sr->nagents);
+	char *argv[] = {"srun", "--nodelist", sr->nodelist, "--nodes", nodes, "--ntasks", nodes,
+			"--ntasks-per-node=1",
+			"--whole", "--cpu-bind=none", "--kill-on-bad-exit=1", "--mpi=none",
+			"--quiet", sr->agent_path, "--connect", connect, "--node-env",
+			"SLURM_NODEID", cmpi_verbose() ? "--verbose" : NULL, NULL};
+	pid_t pid = cmpi_fork();
+	if (pid < 0) {
+		cmpi_error("cannot start srun: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		/* Its own process group, as local agents: Ctrl-C reaches cmpirun,
+		 * which ends the job through the agents' connections. */
+		setpgid(0, 0);
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull >= 0)
+			dup2(devnull, STDIN_FILENO);
+		/* By environment, which srun passes on, not argv, which ps shows. */
+		setenv("CMPI_AGENT_TOKEN", token_hex, 1);
+		execvp("srun", argv);
+		cmpi_error("cannot run srun: %s", strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	sr->srun = pid;
+	cmpi_debug("started %ld agents with srun (pid %d)", sr->nagents, (int)pid);
+	for (long i = 0; i < sr->nagents; i++)
+		started[i] = true;
+}
+
+/* The agents end when cmpirun closes their connections, and srun with them; one that
+ * does not gets SIGTERM (srun passes it to the step's tasks), then SIGKILL. */
+static void slurm_finish(struct runtime *rt, int grace_ms)
+{
+	struct slurm_runtime *sr = (struct slurm_runtime *)rt;
+	struct timespec tick = {0, 1000000};
+	int sig = 0;
+
+	for (int waited = 0; sr->srun > 0; waited++) {
+		reap(sr, false);
+		if (sr->srun <= 0)
+			break;
+		if (waited == grace_ms || waited == grace_ms + 2000) {
+			sig = waited == grace_ms ? SIGTERM : SIGKILL;
+			cmpi_debug("srun (pid %d) did not exit; sending it signal %d", (int)sr->srun,
+				   sig);
+			kill(sr->srun, sig);
+			if (sig == SIGKILL) {
+				waitpid(sr->srun, NULL, 0);
+				sr->srun = 0;
+				break;
+			}
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+static void slurm_destroy(struct runtime *rt)
+{
+	struct slurm_runtime *sr = (struct slurm_runtime *)rt;
+	if (!sr)
+		return;
+	if (sr->sigchld)
+		event_free(sr->sigchld);
+	free(sr->agent_path);
+	free(sr->nodelist);
+	free(sr);
+}
+
+static const struct runtime_ops slurm_ops = {
+    .start_agents = slurm_start_agents,
+    .finish = slurm_finish,
+    .destroy = slurm_destroy,
+};
+
+/* The address this host sends from on the way to node's: a connected UDP socket
+ * tells it without sending anything. 127.0.0.1 for a node that is this host. */
+static int address_towards(const char *node, char *addr, size_t size)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *ai = NULL;
+	struct sockaddr_in me;
+	socklen_t len = sizeof me;
+	int rc = -1;
+
+	if (getaddrinfo(node, "6818", &hints, &ai) != 0)
+		return -1;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&me, &len) == 0) {
+		inet_ntop(AF_INET, &me.sin_addr, addr, (socklen_t)size);
+		rc = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return rc;
+}
+
+struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_path,
+				     const char *nodelist, long nagents,
+				     const char *launcher_addr, bool on_this_host,
+				     runtime_agent_exited_f exited, void *ctx)
+{
+	struct slurm_runtime *sr = calloc(1, sizeof *sr);
+	if (!sr)
+		return NULL;
+	sr->rt.ops = &slurm_ops;
+	sr->rt.sees_our_files = true; /* a cluster's shared file system, as mpirun assumes */
+	sr->rt.one_host = on_this_host;
+	sr->nagents = nagents;
+	sr->exited = exited;
+	sr->ctx = ctx;
+	if (launcher_addr) {
+		snprintf(sr->rt.control_addr, sizeof sr->rt.control_addr, "%s", launcher_addr);
+	} else if (on_this_host) {
+		snprintf(sr->rt.control_addr, sizeof sr->rt.control_addr, "127.0.0.1");
+	} else {
+		char first[256];
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(nodelist, ","), nodelist);
+		if (address_towards(first, sr->rt.control_addr, sizeof sr->rt.control_addr) < 0) {
+			cmpi_error("cannot tell which address of this host the allocation's nodes "
+				   "reach (node '%s' has no IPv4 address here): give "
+				   "--launcher-addr",
+				   first);
+			slurm_destroy(&sr->rt);
+			return NULL;
+		}
+	}
+	sr->agent_path = strdup(agent_path);
+	sr->nodelist = strdup(nodelist);
+	sr->sigchld = evsignal_new(base, SIGCHLD, on_sigchld, sr);
+	if (!sr->agent_path || !sr->nodelist || !sr->sigchld || evsignal_add(sr->sigchld, NULL) < 0) {
+		cmpi_error("cannot set up the job: %s", strerror(errno ? errno : ENOMEM));
+		slurm_destroy(&sr->rt);
+		return NULL;
+	}
+	return &sr->rt;
+}
