@@ -109,10 +109,13 @@ static long node_of_rank(const struct wireup *w, long rank)
 
 /* ---- allgather ---- */
 
-/* Sends the result (or the error) to every agent that takes part. */
+/* Sends the result (or the error) to every agent that takes part: one frame, which
+ * every agent's output buffer refers to rather than copies (K agents would otherwise
+ * hold K copies of the whole result until they drain). */
 static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
 {
 	struct cmpi_msg_fence out = {.kind = f->kind, .seq = f->seq, .status = status};
+	struct evbuffer *frame = evbuffer_new();
 	if (status == 0) { /* fence_in kept the parts within one frame */
 		out.len = evbuffer_get_length(f->data);
 		out.data = evbuffer_pullup(f->data, -1);
@@ -120,11 +123,17 @@ static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
 	cmpi_debug("fence %s #%u %s: %zu bytes from %ld agents",
 		   f->kind == CMPI_FENCE_PMIX ? "pmix" : "pmi1", f->seq, status ? "failed" : "done",
 		   out.len, f->arrived);
+	if (!frame || cmpi_msg_fence_write(frame, CMPI_MSG_FENCE_OUT, &out) < 0) {
+		fail(w, 1, "out of memory for a fence result");
+		evbuffer_free(frame);
+		return;
+	}
 	for (long i = 0; i < w->nnodes; i++) {
 		struct evbuffer *o = w->node_nranks[i] ? w->ops->agent_output(w->ctx, i) : NULL;
-		if (o && cmpi_msg_fence_write(o, CMPI_MSG_FENCE_OUT, &out) < 0)
+		if (o && evbuffer_add_buffer_reference(o, frame) < 0)
 			cmpi_error("cannot send the fence result to node %ld", i);
 	}
+	evbuffer_free(frame);
 }
 
 static void fence_unlink(struct wireup *w, struct fence *f)
