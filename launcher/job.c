@@ -688,9 +688,9 @@ static bool user_sets(const struct job *job, const char *key)
 
 /* Local agents inherit our environment, so ranks get only what the job adds:
  * the user's -x, -genv and --mca, and, with several agents on one host,
- * loopback: every "node" is that host, and traffic between them belongs on loopback, not on
- * whatever interface the MPI library picks (Open MPI's TCP BTL and UCX both
- * skip lo unless told). A user's own choice wins. */
+ * loopback: every "node" is that host, and traffic between them belongs on
+ * loopback, not on whatever interface the MPI library picks (Open MPI's TCP
+ * BTL and UCX both skip lo unless told). A user's own choice wins. */
 static int rank_env(struct job *job)
 {
 	static const char *const loopback[] = {"OMPI_MCA_btl_tcp_if_include=lo",
@@ -703,7 +703,8 @@ static int rank_env(struct job *job)
 	for (size_t i = 0; i < nuser; i++)
 		if (!(job->rank_env[n++] = strdup(job->opt->env[i])))
 			return -1;
-	for (size_t i = 0; job->nagents > 1 && job->runtime->one_host && i < sizeof loopback / sizeof loopback[0]; i++) {
+	bool one_host = job->nagents > 1 && job->runtime->one_host;
+	for (size_t i = 0; one_host && i < sizeof loopback / sizeof loopback[0]; i++) {
 		char key[64];
 		snprintf(key, sizeof key, "%.*s", (int)strcspn(loopback[i], "="), loopback[i]);
 		/* Open MPI refuses if_include and if_exclude together. */

@@ -14,8 +14,6 @@
 
 static const char usage_line[] = "Usage: cmpirun [options] program [args...]  (see cmpirun --help)\n";
 
-/* Every host given must be this machine: cmpirun has no ssh, and does not
- * reach other hosts' engines yet. (Without hosts, the nodes are agents here.) */
 /* Ranks run on this machine, or with --image on hosts reached through their
  * engines; there is no ssh to reach any other. */
 static int check_hosts(const struct cmpi_options *opt, const struct plan *plan,

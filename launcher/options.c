@@ -559,14 +559,17 @@ static enum cmpi_options_result parse_section(int argc, char **argv, struct cmpi
 		case OPT_IMAGE:
 			opt->image = optarg;
 			break;
-		case OPT_ENGINE:
-			if (!strchr(optarg, '=')) {
+		case OPT_ENGINE: {
+			/* HOST=URL has its '=' before the URL's "://". */
+			const char *eq = strchr(optarg, '='), *scheme = strstr(optarg, "://");
+			if (!eq || (scheme && scheme < eq)) {
 				opt->engine = optarg;
 			} else if (append_arg(&opt->host_engines, &opt->nhost_engines, optarg, err,
 					      errlen) < 0) {
 				return CMPI_OPTIONS_ERROR;
 			}
 			break;
+		}
 		case OPT_STAGE:
 			if (append_arg(&opt->stage, &opt->nstage, optarg, err, errlen) < 0)
 				return CMPI_OPTIONS_ERROR;

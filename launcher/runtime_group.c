@@ -58,21 +58,23 @@ struct runtime *runtime_group_create(struct runtime **members, long nmembers,
 		return NULL;
 	}
 	memcpy(copy, members, (size_t)nmembers * sizeof *copy);
-	*g = (struct group_runtime){.rt = {.ops = &group_ops, .sees_our_files = true,
-					   .one_host = nmembers == 1},
-				    .members = copy,
-				    .nmembers = nmembers};
+	*g = (struct group_runtime){
+	    .rt = {.ops = &group_ops, .sees_our_files = true, .one_host = nmembers == 1},
+	    .members = copy,
+	    .nmembers = nmembers};
 	snprintf(g->rt.control_addr, sizeof g->rt.control_addr, "%s",
 		 launcher_addr ? launcher_addr : "127.0.0.1");
 	for (long i = 0; i < nmembers; i++) {
 		const char *addr = members[i]->control_addr;
 		g->rt.sees_our_files &= members[i]->sees_our_files;
-		if (launcher_addr || !strcmp(addr, "127.0.0.1") || !strcmp(addr, g->rt.control_addr))
+		if (launcher_addr || !strcmp(addr, "127.0.0.1") ||
+		    !strcmp(addr, g->rt.control_addr))
 			continue;
 		if (strcmp(g->rt.control_addr, "127.0.0.1") != 0) {
-			cmpi_error("this host reaches the engines' hosts from two addresses, %s and "
-				   "%s: give the one every host can reach with --launcher-addr",
-				   g->rt.control_addr, addr);
+			cmpi_error(
+			    "this host reaches the engines' hosts from two addresses, %s and "
+			    "%s: give the one every host can reach with --launcher-addr",
+			    g->rt.control_addr, addr);
 			group_destroy(&g->rt);
 			return NULL;
 		}

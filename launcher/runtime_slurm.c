@@ -56,11 +56,26 @@ static void slurm_start_agents(struct runtime *rt, const char *addr, int port,
 
 	snprintf(connect, sizeof connect, "%s:%d", addr, port);
 	snprintf(nodes, sizeof nodes, "%ld", sr->nagents);
-	char *argv[] = {"srun", "--nodelist", sr->nodelist, "--nodes", nodes, "--ntasks", nodes,
+	char *argv[] = {"srun",
+			"--nodelist",
+			sr->nodelist,
+			"--nodes",
+			nodes,
+			"--ntasks",
+			nodes,
 			"--ntasks-per-node=1",
-			"--whole", "--cpu-bind=none", "--kill-on-bad-exit=1", "--mpi=none",
-			"--quiet", sr->agent_path, "--connect", connect, "--node-env",
-			"SLURM_NODEID", cmpi_verbose() ? "--verbose" : NULL, NULL};
+			"--whole",
+			"--cpu-bind=none",
+			"--kill-on-bad-exit=1",
+			"--mpi=none",
+			"--quiet",
+			sr->agent_path,
+			"--connect",
+			connect,
+			"--node-env",
+			"SLURM_NODEID",
+			cmpi_verbose() ? "--verbose" : NULL,
+			NULL};
 	pid_t pid = cmpi_fork();
 	if (pid < 0) {
 		cmpi_error("cannot start srun: %s", strerror(errno));
@@ -100,8 +115,8 @@ static void slurm_finish(struct runtime *rt, int grace_ms)
 			break;
 		if (waited == grace_ms || waited == grace_ms + 2000) {
 			sig = waited == grace_ms ? SIGTERM : SIGKILL;
-			cmpi_debug("srun (pid %d) did not exit; sending it signal %d", (int)sr->srun,
-				   sig);
+			cmpi_debug("srun (pid %d) did not exit; sending it signal %d",
+				   (int)sr->srun, sig);
 			kill(sr->srun, sig);
 			if (sig == SIGKILL) {
 				waitpid(sr->srun, NULL, 0);
@@ -155,9 +170,8 @@ static int address_towards(const char *node, char *addr, size_t size)
 }
 
 struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_path,
-				     const char *nodelist, long nagents,
-				     const char *launcher_addr, bool on_this_host,
-				     runtime_agent_exited_f exited, void *ctx)
+				     const char *nodelist, long nagents, const char *launcher_addr,
+				     bool on_this_host, runtime_agent_exited_f exited, void *ctx)
 {
 	struct slurm_runtime *sr = calloc(1, sizeof *sr);
 	if (!sr)
@@ -187,7 +201,8 @@ struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_
 	sr->agent_path = strdup(agent_path);
 	sr->nodelist = strdup(nodelist);
 	sr->sigchld = evsignal_new(base, SIGCHLD, on_sigchld, sr);
-	if (!sr->agent_path || !sr->nodelist || !sr->sigchld || evsignal_add(sr->sigchld, NULL) < 0) {
+	if (!sr->agent_path || !sr->nodelist || !sr->sigchld ||
+	    evsignal_add(sr->sigchld, NULL) < 0) {
 		cmpi_error("cannot set up the job: %s", strerror(errno ? errno : ENOMEM));
 		slurm_destroy(&sr->rt);
 		return NULL;

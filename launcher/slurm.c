@@ -86,7 +86,8 @@ static char *expand_node_list(const char *list, char *err, size_t errlen)
 	fclose(mem);
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out || !*out) {
 		snprintf(err, errlen,
-			 "cannot expand SLURM_JOB_NODELIST '%s' with scontrol show hostnames", list);
+			 "cannot expand SLURM_JOB_NODELIST '%s' with scontrol show hostnames",
+			 list);
 		free(out);
 		return NULL;
 	}

@@ -16,8 +16,14 @@
 #include "cmpi/util.h"
 
 static const char *const tar_options[] = {
-    "tar", "--create", "--dereference", "--owner=0", "--group=0", "--numeric-owner",
-    "--transform=s,^," STAGE_NAME "/,", "--file",
+    "tar",
+    "--create",
+    "--dereference",
+    "--owner=0",
+    "--group=0",
+    "--numeric-owner",
+    "--transform=s,^," STAGE_NAME "/,",
+    "--file",
 };
 #define NOPTIONS (sizeof tar_options / sizeof tar_options[0])
 

@@ -381,6 +381,10 @@ static void host_engines(void **state)
 	assert_error(two, "--engine: host 'a' is given two engines, tcp://b:1 and tcp://c:1");
 	char *no_image[] = {"cmpirun", "-H", "a", "--engine", "a=tcp://b:1", "p", NULL};
 	assert_error(no_image, "--engine needs --image");
+	char *odd_path[] = {"cmpirun", "--image", "i", "--engine", "unix:///run/a=b.sock", "p", NULL};
+	assert_int_equal(parse(ARGC(odd_path), odd_path, &o, err), CMPI_OPTIONS_RUN);
+	assert_string_equal(o.engine, "unix:///run/a=b.sock");
+	cmpi_options_free(&o);
 	char *bad_addr[] = {"cmpirun", "--launcher-addr", "somehost", "p", NULL};
 	assert_error(bad_addr, "--launcher-addr 'somehost': an IPv4 address of this host is needed");
 }
