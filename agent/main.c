@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cmpi/jobdir.h"
 #include "cmpi/msg.h"
 #include "cmpi/util.h"
 
@@ -25,8 +26,10 @@ static void usage(void)
 {
 	fprintf(stderr, "Usage: cmpi-agent --connect HOST:PORT (--node N | --node-env VAR) "
 			"[--verbose]\n"
+			"       cmpi-agent --sweep JOBID\n"
 			"Started by cmpirun, which passes the job token in CMPI_AGENT_TOKEN;\n"
-			"--node-env reads the node from VAR (srun's SLURM_NODEID, say).\n");
+			"--node-env reads the node from VAR (srun's SLURM_NODEID, say).\n"
+			"--sweep removes what killed agents of job JOBID left on this node.\n");
 }
 
 /* A blocking connect to host:port; the launcher listens before any agent starts. */
@@ -120,6 +123,7 @@ int main(int argc, char **argv)
 		{"connect", required_argument, NULL, 'c'},
 		{"node", required_argument, NULL, 'n'},
 		{"node-env", required_argument, NULL, 'e'},
+		{"sweep", required_argument, NULL, 's'},
 		{"verbose", no_argument, NULL, 'v'},
 		{NULL, 0, NULL, 0},
 	};
@@ -147,6 +151,11 @@ int main(int argc, char **argv)
 		case 'v':
 			cmpi_set_verbose(true);
 			break;
+		case 's':
+			/* The private directories, as cmpirun sweeps them for local agents. */
+			cmpi_jobdirs_remove_all("/tmp", optarg);
+			cmpi_jobdirs_remove_all("/dev/shm", optarg);
+			return 0;
 		default:
 			usage();
 			return 2;

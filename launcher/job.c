@@ -588,9 +588,9 @@ static struct runtime *slurm_runtime(struct job *job)
 		here &= plan_is_this_machine(job->plan->nodes[i].name, host);
 		strcat(strcat(nodelist, i ? "," : ""), job->plan->nodes[i].name);
 	}
-	struct runtime *rt = runtime_slurm_create(job->base, agent_path, nodelist, job->nagents,
-						  job->opt->launcher_addr, here, on_agent_exited,
-						  job);
+	struct runtime *rt = runtime_slurm_create(job->base, agent_path, job->jobid, nodelist,
+						  job->nagents, job->opt->launcher_addr, here,
+						  on_agent_exited, job);
 	free(nodelist);
 	free(agent_path);
 	return rt;

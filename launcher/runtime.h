@@ -43,12 +43,12 @@ struct runtime *runtime_local_create(struct event_base *base, const char *agent_
  * Returns a malloc'd path or NULL. */
 char *runtime_find_agent(void);
 
-/* Agents on the nagents nodes of nodelist ("h1,h3", in the allocation's order), nodes of
- * the Slurm allocation cmpirun runs in, started by one srun. They connect to
+/* Agents of job jobid on the nagents nodes of nodelist ("h1,h3", in the allocation's
+ * order), nodes of the Slurm allocation cmpirun runs in, started by one srun. They connect to
  * launcher_addr, else 127.0.0.1 when every node is this host, else this host's address
  * towards the first node; NULL after saying why there is none. */
 struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_path,
-				     const char *nodelist, long nagents,
+				     const char *jobid, const char *nodelist, long nagents,
 				     const char *launcher_addr, bool on_this_host,
 				     runtime_agent_exited_f exited, void *ctx);
 

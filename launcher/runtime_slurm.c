@@ -1,6 +1,7 @@
 /* runtime_slurm.c - agents on the nodes of the Slurm allocation cmpirun runs in: one srun
  * step, one agent a node, each reading its node from SLURM_NODEID. The step takes the
- * nodes whole (--whole): the agent binds the ranks itself. */
+ * nodes whole (--whole): the agent binds the ranks itself. After a step that did not end
+ * cleanly, a second one sweeps the agents' private directories (cmpi-agent --sweep). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +24,10 @@ struct slurm_runtime {
 	char *agent_path;
 	char *nodelist; /* the plan's nodes, "h1,h3": SLURM_NODEID is the index in it */
 	long nagents;
+	char jobid[17];
 	pid_t srun; /* 0 when not started or reaped */
+	bool started;
+	int status; /* srun's wait status once reaped */
 	struct event *sigchld;
 	runtime_agent_exited_f exited;
 	void *ctx;
@@ -36,6 +40,7 @@ static void reap(struct slurm_runtime *sr, bool report)
 	if (sr->srun <= 0 || waitpid(sr->srun, &status, WNOHANG) != sr->srun)
 		return;
 	sr->srun = 0;
+	sr->status = status;
 	cmpi_debug("srun ended (status %d)", status);
 	for (long i = 0; report && i < sr->nagents; i++)
 		sr->exited(sr->ctx, i, status);
@@ -48,83 +53,101 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 	reap(arg, true);
 }
 
-static void slurm_start_agents(struct runtime *rt, const char *addr, int port,
-			       const char *token_hex, bool *started)
+/* Starts `srun <one task on each of the plan's nodes> AGENT ARGS...` in its own process
+ * group (Ctrl-C reaches cmpirun, which ends the job through the agents' connections).
+ * The pid, or -1 after saying why. */
+static pid_t spawn_srun(struct slurm_runtime *sr, char *const *agent_args, const char *token_hex)
 {
-	struct slurm_runtime *sr = (struct slurm_runtime *)rt;
-	char connect[128], nodes[32];
-
-	snprintf(connect, sizeof connect, "%s:%d", addr, port);
+	char nodes[32];
+	char *argv[32] = {
+	    "srun",	  "--nodelist", sr->nodelist,		"--nodes",     nodes,
+	    "--ntasks",	  nodes,	"--ntasks-per-node=1",	"--whole",     "--cpu-bind=none",
+	    "--mpi=none", "--quiet",	"--kill-on-bad-exit=1", sr->agent_path};
+	size_t n = 14;
+	for (size_t i = 0; agent_args[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
+		argv[n++] = agent_args[i];
 	snprintf(nodes, sizeof nodes, "%ld", sr->nagents);
-	char *argv[] = {"srun",
-			"--nodelist",
-			sr->nodelist,
-			"--nodes",
-			nodes,
-			"--ntasks",
-			nodes,
-			"--ntasks-per-node=1",
-			"--whole",
-			"--cpu-bind=none",
-			"--kill-on-bad-exit=1",
-			"--mpi=none",
-			"--quiet",
-			sr->agent_path,
-			"--connect",
-			connect,
-			"--node-env",
-			"SLURM_NODEID",
-			cmpi_verbose() ? "--verbose" : NULL,
-			NULL};
 	pid_t pid = cmpi_fork();
 	if (pid < 0) {
 		cmpi_error("cannot start srun: %s", strerror(errno));
-		return;
+		return -1;
 	}
 	if (pid == 0) {
-		/* Its own process group, as local agents: Ctrl-C reaches cmpirun,
-		 * which ends the job through the agents' connections. */
 		setpgid(0, 0);
 		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		/* By environment, which srun passes on, not argv, which ps shows. */
-		setenv("CMPI_AGENT_TOKEN", token_hex, 1);
+		if (token_hex)
+			setenv("CMPI_AGENT_TOKEN", token_hex, 1);
 		execvp("srun", argv);
 		cmpi_error("cannot run srun: %s", strerror(errno));
 		_exit(127);
 	}
 	setpgid(pid, pid);
+	return pid;
+}
+
+static void slurm_start_agents(struct runtime *rt, const char *addr, int port,
+			       const char *token_hex, bool *started)
+{
+	struct slurm_runtime *sr = (struct slurm_runtime *)rt;
+	char connect[128];
+
+	snprintf(connect, sizeof connect, "%s:%d", addr, port);
+	char *args[] = {
+	    "--connect", connect, "--node-env", "SLURM_NODEID", cmpi_verbose() ? "--verbose" : NULL,
+	    NULL};
+	pid_t pid = spawn_srun(sr, args, token_hex);
+	if (pid < 0)
+		return;
 	sr->srun = pid;
+	sr->started = true;
 	cmpi_debug("started %ld agents with srun (pid %d)", sr->nagents, (int)pid);
 	for (long i = 0; i < sr->nagents; i++)
 		started[i] = true;
 }
 
-/* The agents end when cmpirun closes their connections, and srun with them; one that
- * does not gets SIGTERM (srun passes it to the step's tasks), then SIGKILL. */
-static void slurm_finish(struct runtime *rt, int grace_ms)
+/* Waits up to ms for our child pid; then SIGTERM (srun passes it to the step's
+ * tasks), 2 s more, and SIGKILL. Its wait status. */
+static int wait_or_kill(pid_t pid, int ms)
 {
-	struct slurm_runtime *sr = (struct slurm_runtime *)rt;
 	struct timespec tick = {0, 1000000};
-	int sig = 0;
-
-	for (int waited = 0; sr->srun > 0; waited++) {
-		reap(sr, false);
-		if (sr->srun <= 0)
-			break;
-		if (waited == grace_ms || waited == grace_ms + 2000) {
-			sig = waited == grace_ms ? SIGTERM : SIGKILL;
-			cmpi_debug("srun (pid %d) did not exit; sending it signal %d",
-				   (int)sr->srun, sig);
-			kill(sr->srun, sig);
+	int status = 0;
+	for (int waited = 0;; waited++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		if (waited == ms || waited == ms + 2000) {
+			int sig = waited == ms ? SIGTERM : SIGKILL;
+			cmpi_debug("srun (pid %d) did not exit; sending it signal %d", (int)pid,
+				   sig);
+			kill(pid, sig);
 			if (sig == SIGKILL) {
-				waitpid(sr->srun, NULL, 0);
-				sr->srun = 0;
-				break;
+				waitpid(pid, &status, 0);
+				return status;
 			}
 		}
 		nanosleep(&tick, NULL);
+	}
+}
+
+/* The agents end when cmpirun closes their connections, and srun with them. When
+ * the step did not end cleanly (an agent killed, say), a second step removes what
+ * the agents could not: their private directories on each node. */
+static void slurm_finish(struct runtime *rt, int grace_ms)
+{
+	struct slurm_runtime *sr = (struct slurm_runtime *)rt;
+	if (sr->srun > 0) {
+		sr->status = wait_or_kill(sr->srun, grace_ms);
+		sr->srun = 0;
+	}
+	if (!sr->started || (WIFEXITED(sr->status) && WEXITSTATUS(sr->status) == 0))
+		return;
+	char *args[] = {"--sweep", sr->jobid, NULL};
+	pid_t pid = spawn_srun(sr, args, NULL);
+	if (pid > 0) {
+		cmpi_debug("the agents' step ended with status %d: sweeping the nodes", sr->status);
+		wait_or_kill(pid, 10000);
 	}
 }
 
@@ -170,8 +193,9 @@ static int address_towards(const char *node, char *addr, size_t size)
 }
 
 struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_path,
-				     const char *nodelist, long nagents, const char *launcher_addr,
-				     bool on_this_host, runtime_agent_exited_f exited, void *ctx)
+				     const char *jobid, const char *nodelist, long nagents,
+				     const char *launcher_addr, bool on_this_host,
+				     runtime_agent_exited_f exited, void *ctx)
 {
 	struct slurm_runtime *sr = calloc(1, sizeof *sr);
 	if (!sr)
@@ -180,6 +204,7 @@ struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_
 	sr->rt.sees_our_files = true; /* a cluster's shared file system, as mpirun assumes */
 	sr->rt.one_host = on_this_host;
 	sr->nagents = nagents;
+	snprintf(sr->jobid, sizeof sr->jobid, "%s", jobid);
 	sr->exited = exited;
 	sr->ctx = ctx;
 	if (launcher_addr) {

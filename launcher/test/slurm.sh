@@ -142,13 +142,17 @@ alloc() {
 	timeout 120 salloc -N "$n" -n $((2 * n)) --quiet "$CMPIRUN" -v "$@" >"$OUT" 2>"$ERR" </dev/null
 	RC=$?
 }
+job_id() { sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1; }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1"; }
 expect_err() { grep -qE -- "$1" "$ERR" || fail "stderr lacks: $1"; }
-# Nothing of the job is left on any node: only slurmd runs in each namespace.
+# Nothing of the job is left on any node: only slurmd runs in each namespace, and no
+# agent's private directory is left (the nodes share this machine's /tmp and /dev/shm).
 no_leftovers() {
-	local n left
+	local n left job
+	job=$(job_id)
+	[ -n "$job" ] || fail "no job id in the verbose log"
 	for _ in $(seq 1 100); do
-		left=""
+		left=$(ls -d /tmp/cmpi-"$job"-* /dev/shm/cmpi-"$job"-* 2>/dev/null | tr '\n' ' ')
 		for n in "${NODES[@]}"; do
 			for p in $(ip netns pids "${NS[$n]}"); do
 				[ "$p" = "${SLURMD[$n]}" ] || left+=" $n:$(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
