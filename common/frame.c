@@ -57,6 +57,7 @@ const char *cmpi_msg_type_name(unsigned type)
 		[CMPI_MSG_FENCE_OUT] = "FENCE_OUT", [CMPI_MSG_DMODEX_REQ] = "DMODEX_REQ",
 		[CMPI_MSG_DMODEX_RESP] = "DMODEX_RESP", [CMPI_MSG_ABORT] = "ABORT",
 		[CMPI_MSG_CLIENT] = "CLIENT", [CMPI_MSG_STARTED] = "STARTED",
+		[CMPI_MSG_TREE_PORT] = "TREE_PORT", [CMPI_MSG_TREE] = "TREE",
 	};
 	if (type >= CMPI_MSG_TYPE_END || !names[type])
 		return "?";

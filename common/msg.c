@@ -452,6 +452,75 @@ int cmpi_msg_client_read(const uint8_t *data, size_t len, struct cmpi_msg_client
 	return 0;
 }
 
+int cmpi_msg_tree_port_write(struct evbuffer *out, const char *addr)
+{
+	struct evbuffer *p = evbuffer_new();
+	if (!p)
+		return -1;
+	if (cmpi_pack_str(p, addr) < 0) {
+		evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_TREE_PORT, p);
+}
+
+int cmpi_msg_tree_port_read(const uint8_t *data, size_t len, char **addr)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	*addr = cmpi_unpack_str(&r);
+	if (!cmpi_unpack_done(&r) || !*addr || !**addr) {
+		free(*addr);
+		*addr = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int cmpi_msg_tree_write(struct evbuffer *out, const struct cmpi_msg_tree *m)
+{
+	struct evbuffer *p = evbuffer_new();
+	int rc = p && m->nchildren <= CMPI_TREE_MAX_CHILDREN ? 0 : -1;
+	if (rc == 0)
+		rc = cmpi_pack_str(p, m->parent) | cmpi_pack_u32(p, m->nchildren);
+	for (uint32_t i = 0; rc == 0 && i < m->nchildren; i++)
+		rc = cmpi_pack_u32(p, m->children[i]);
+	if (rc < 0) {
+		if (p)
+			evbuffer_free(p);
+		return -1;
+	}
+	return frame_append(out, CMPI_MSG_TREE, p);
+}
+
+int cmpi_msg_tree_read(const uint8_t *data, size_t len, struct cmpi_msg_tree *m)
+{
+	struct cmpi_unpack r;
+	cmpi_unpack_init(&r, data, len);
+	*m = (struct cmpi_msg_tree){.parent = cmpi_unpack_str(&r)};
+	m->nchildren = cmpi_unpack_u32(&r);
+	/* Each child takes 4 bytes: a count the payload cannot hold is malformed. */
+	if (r.failed || m->nchildren > CMPI_TREE_MAX_CHILDREN || m->nchildren > r.left / 4) {
+		cmpi_msg_tree_clear(m);
+		return -1;
+	}
+	m->children = calloc(m->nchildren ? m->nchildren : 1, sizeof *m->children);
+	for (uint32_t i = 0; m->children && i < m->nchildren; i++)
+		m->children[i] = cmpi_unpack_u32(&r);
+	if (!m->children || !m->parent || !cmpi_unpack_done(&r)) {
+		cmpi_msg_tree_clear(m);
+		return -1;
+	}
+	return 0;
+}
+
+void cmpi_msg_tree_clear(struct cmpi_msg_tree *m)
+{
+	free(m->parent);
+	free(m->children);
+	*m = (struct cmpi_msg_tree){0};
+}
+
 /* BYE and STARTED carry nothing but their type. */
 static int empty_frame(struct evbuffer *out, enum cmpi_msg_type type)
 {

@@ -250,6 +250,42 @@ static void client(const uint8_t *p, size_t len, struct evbuffer *out)
 	CHECK(m.rank == again.rank && m.state == again.state);
 }
 
+static void tree_port(const uint8_t *p, size_t len, struct evbuffer *out)
+{
+	char *addr, *again;
+	size_t len2;
+	if (cmpi_msg_tree_port_read(p, len, &addr) < 0) {
+		CHECK(!addr);
+		return;
+	}
+	CHECK(addr[0]);
+	CHECK(cmpi_msg_tree_port_write(out, addr) == 0);
+	const uint8_t *p2 = one_frame(out, CMPI_MSG_TREE_PORT, &len2);
+	CHECK(bytes_equal(p, len, p2, len2));
+	CHECK(cmpi_msg_tree_port_read(p2, len2, &again) == 0 && !strcmp(addr, again));
+	free(again);
+	free(addr);
+}
+
+static void tree(const uint8_t *p, size_t len, struct evbuffer *out)
+{
+	struct cmpi_msg_tree m, again;
+	size_t len2;
+	if (cmpi_msg_tree_read(p, len, &m) < 0) {
+		CHECK(!m.parent && !m.children); /* nothing left to free */
+		return;
+	}
+	CHECK(m.parent && m.children && m.nchildren <= CMPI_TREE_MAX_CHILDREN);
+	CHECK(cmpi_msg_tree_write(out, &m) == 0);
+	const uint8_t *p2 = one_frame(out, CMPI_MSG_TREE, &len2);
+	CHECK(bytes_equal(p, len, p2, len2));
+	CHECK(cmpi_msg_tree_read(p2, len2, &again) == 0);
+	CHECK(!strcmp(m.parent, again.parent) && m.nchildren == again.nchildren);
+	CHECK(!memcmp(m.children, again.children, m.nchildren * sizeof *m.children));
+	cmpi_msg_tree_clear(&again);
+	cmpi_msg_tree_clear(&m);
+}
+
 /* BYE and STARTED: no payload, no decoder; their encoders write an empty frame. */
 static void empty(enum cmpi_msg_type type, struct evbuffer *out)
 {
@@ -304,6 +340,12 @@ static void payload(unsigned type, const uint8_t *p, size_t len)
 		break;
 	case CMPI_MSG_CLIENT:
 		client(p, len, out);
+		break;
+	case CMPI_MSG_TREE_PORT:
+		tree_port(p, len, out);
+		break;
+	case CMPI_MSG_TREE:
+		tree(p, len, out);
 		break;
 	default:
 		CHECK(!"cmpi_frame_peek let an unknown type through");

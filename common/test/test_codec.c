@@ -467,6 +467,44 @@ static void wireup_messages(void **state)
 	evbuffer_free(buf);
 }
 
+static void tree_messages(void **state)
+{
+	struct evbuffer *buf = evbuffer_new();
+	uint8_t payload[256];
+	size_t len;
+	char *addr;
+	(void)state;
+
+	assert_int_equal(cmpi_msg_tree_port_write(buf, "[::1]:4711"), 0);
+	take_frame(buf, CMPI_MSG_TREE_PORT, payload, &len);
+	assert_int_equal(cmpi_msg_tree_port_read(payload, len, &addr), 0);
+	assert_string_equal(addr, "[::1]:4711");
+	free(addr);
+	assert_int_equal(cmpi_msg_tree_port_write(buf, ""), 0); /* an address says something */
+	take_frame(buf, CMPI_MSG_TREE_PORT, payload, &len);
+	assert_int_equal(cmpi_msg_tree_port_read(payload, len, &addr), -1);
+	assert_null(addr);
+
+	uint32_t children[] = {5, 6, 7};
+	struct cmpi_msg_tree t = {.parent = "10.0.0.1:99", .nchildren = 3, .children = children},
+			     tout;
+	assert_int_equal(cmpi_msg_tree_write(buf, &t), 0);
+	take_frame(buf, CMPI_MSG_TREE, payload, &len);
+	assert_int_equal(cmpi_msg_tree_read(payload, len, &tout), 0);
+	assert_string_equal(tout.parent, "10.0.0.1:99");
+	assert_int_equal(tout.nchildren, 3);
+	assert_memory_equal(tout.children, children, sizeof children);
+	cmpi_msg_tree_clear(&tout);
+	for (size_t cut = 0; cut < len; cut++) {
+		assert_int_equal(cmpi_msg_tree_read(payload, cut, &tout), -1);
+		assert_null(tout.parent);
+	}
+	/* A count the payload cannot hold is refused before anything is allocated for it. */
+	payload[len - 13] = 0xff;
+	assert_int_equal(cmpi_msg_tree_read(payload, len, &tout), -1);
+	evbuffer_free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +521,7 @@ int main(void)
 		cmocka_unit_test(peek_waits_for_whole_frames),
 		cmocka_unit_test(token_helpers),
 		cmocka_unit_test(wireup_messages),
+		cmocka_unit_test(tree_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

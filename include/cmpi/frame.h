@@ -30,6 +30,8 @@ enum cmpi_msg_type {
 	CMPI_MSG_ABORT,     /* agent -> launcher: a rank asked to end the job (MPI_Abort) */
 	CMPI_MSG_CLIENT,    /* agent -> launcher: a rank's MPI library connected or finalized */
 	CMPI_MSG_STARTED,   /* agent -> launcher: every rank is forked (or its EXIT said why not) */
+	CMPI_MSG_TREE_PORT, /* agent -> launcher: where this agent takes its tree children */
+	CMPI_MSG_TREE,      /* launcher -> agent: its parent's address and its children */
 	CMPI_MSG_TYPE_END
 };
 

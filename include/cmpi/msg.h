@@ -25,6 +25,8 @@ struct cmpi_msg_hello {
 /* JOB flags */
 #define CMPI_JOB_STDIN_TO_RANK0 0x1u /* STDIN frames will follow for rank 0 */
 #define CMPI_JOB_PMI_PORT 0x2u       /* also serve PMI-1 on a loopback port (--pmi-port) */
+#define CMPI_JOB_TREE 0x4u           /* allgathers go through a tree of agents: listen for
+				      * children, say where (TREE_PORT), wait for TREE */
 
 /* One program of the job (MPMD has several); its ranks are consecutive. */
 struct cmpi_msg_app {
@@ -135,6 +137,8 @@ struct cmpi_msg_dmodex {
 enum cmpi_abort_reason {
 	CMPI_ABORT_CALLED = 1, /* the rank called MPI_Abort (PMIx_Abort, cmd=abort) */
 	CMPI_ABORT_PROTOCOL,   /* the rank's MPI library broke the wire protocol */
+	CMPI_ABORT_AGENT,      /* the agent of the rank's node cannot go on (the message says
+				* why); the rank is one of that node's */
 	CMPI_ABORT_REASON_END
 };
 
@@ -155,6 +159,17 @@ enum cmpi_client_state {
 struct cmpi_msg_client {
 	uint32_t rank;
 	uint8_t state;
+};
+
+/* An agent's place in the allgather tree. Its parent is the launcher when
+ * parent is "" (its parts go up the control connection), otherwise the agent
+ * listening at parent ("HOST:PORT", numeric). Its children connect to it and
+ * say HELLO with the job's token, then send FENCE_IN; they get FENCE_OUT. */
+#define CMPI_TREE_MAX_CHILDREN 1024
+struct cmpi_msg_tree {
+	char *parent;       /* malloc'd by the decoder */
+	uint32_t nchildren;
+	uint32_t *children; /* [nchildren] node indexes; malloc'd by the decoder */
 };
 
 /* Encoders append one whole frame (header and payload) to out; 0 or -1. */
@@ -181,6 +196,9 @@ int cmpi_msg_dmodex_write(struct evbuffer *out, enum cmpi_msg_type type,
 int cmpi_msg_abort_write(struct evbuffer *out, uint32_t rank, uint8_t reason, uint32_t status,
 			 const char *message);
 int cmpi_msg_client_write(struct evbuffer *out, const struct cmpi_msg_client *m);
+/* addr is "HOST:PORT", numeric. */
+int cmpi_msg_tree_port_write(struct evbuffer *out, const char *addr);
+int cmpi_msg_tree_write(struct evbuffer *out, const struct cmpi_msg_tree *m);
 
 /* Decoders take one frame's payload; 0, or -1 when it is malformed. */
 int cmpi_msg_hello_read(const uint8_t *p, size_t len, struct cmpi_msg_hello *m);
@@ -196,6 +214,10 @@ int cmpi_msg_dmodex_read(enum cmpi_msg_type type, const uint8_t *p, size_t len,
 			 struct cmpi_msg_dmodex *m);
 int cmpi_msg_abort_read(const uint8_t *p, size_t len, struct cmpi_msg_abort *m);
 int cmpi_msg_client_read(const uint8_t *p, size_t len, struct cmpi_msg_client *m);
+/* *addr is malloc'd, non-empty. */
+int cmpi_msg_tree_port_read(const uint8_t *p, size_t len, char **addr);
+int cmpi_msg_tree_read(const uint8_t *p, size_t len, struct cmpi_msg_tree *m);
+void cmpi_msg_tree_clear(struct cmpi_msg_tree *m);
 
 /* Splits the next whole frame off `in`: OK with *hdr and *payload (valid until
  * the caller drains CMPI_FRAME_HEADER_SIZE + hdr->length bytes), INCOMPLETE,
