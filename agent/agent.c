@@ -25,6 +25,7 @@
 #include "cmpi/placement.h"
 #include "cmpi/util.h"
 #include "ranks.h"
+#include "tree.h"
 #include "wireup.h"
 
 /* Stop reading the ranks' pipes while this much output waits for the launcher,
@@ -37,10 +38,12 @@ struct agent {
 	struct event_base *base;
 	struct bufferevent *ctl;
 	long node;
+	uint8_t token[CMPI_TOKEN_SIZE]; /* the job's: children in the allgather tree show it */
 	struct cmpi_msg_job job;
 	bool have_job;
 	struct rank_proc *ranks;
 	struct agent_wireup *wireup; /* the PMIx and PMI-1 servers */
+	struct agent_tree *tree;     /* our place in the allgather tree, or NULL (star) */
 	hwloc_topology_t topology;   /* this node's, loaded once; NULL if hwloc failed */
 	hwloc_bitmap_t *cpusets;     /* [job.nranks]: where --bind-to puts each rank, or NULL */
 	long nlive;          /* ranks not yet reaped and reported */
@@ -371,7 +374,7 @@ static void start_ranks(struct agent *a)
 			send_exit(a, job->ranks[i], 0, CMPI_EXIT_BIND_FAILED, EINVAL);
 		return;
 	}
-	a->wireup = agent_wireup_start(a->base, job, ctl_out(a), a->topology,
+	a->wireup = agent_wireup_start(a->base, job, ctl_out(a), a->tree, a->topology,
 				       (void *const *)a->cpusets);
 	if (!a->wireup) {
 		int err = errno;
@@ -438,6 +441,24 @@ static void start_ranks(struct agent *a)
 	cmpi_debug("started %u ranks", job->nranks);
 }
 
+/* ---- the allgather tree ---- */
+
+static void on_tree_result(void *ctx, const struct cmpi_msg_fence *m)
+{
+	struct agent *a = ctx;
+	if (a->wireup)
+		agent_wireup_fence_result(a->wireup, m);
+}
+
+static void on_tree_fail(void *ctx, const char *msg)
+{
+	struct agent *a = ctx;
+	if (a->job.nranks > 0) /* the launcher checks that the rank is this node's */
+		cmpi_msg_abort_write(ctl_out(a), a->job.ranks[0], CMPI_ABORT_AGENT, 1, msg);
+}
+
+static const struct agent_tree_ops tree_ops = {.result = on_tree_result, .fail = on_tree_fail};
+
 /* ---- control channel ---- */
 
 static void on_escalate(evutil_socket_t fd, short what, void *arg)
@@ -463,6 +484,8 @@ static int handle_frame(struct agent *a, const struct cmpi_frame_header *hdr,
 {
 	struct cmpi_msg_kill kill;
 
+	if (a->tree && hdr->type == CMPI_MSG_FENCE_OUT)
+		return agent_tree_result_from_launcher(a->tree, payload, hdr->length);
 	if (agent_wireup_handles(hdr->type))
 		return a->wireup ? agent_wireup_frame(a->wireup, hdr, payload) : -1;
 	switch (hdr->type) {
@@ -471,8 +494,19 @@ static int handle_frame(struct agent *a, const struct cmpi_frame_header *hdr,
 		    a->job.node != (uint32_t)a->node)
 			return -1;
 		a->have_job = true;
+		/* Listening before the ranks start, so the port goes out ahead of their fences. */
+		if ((a->job.flags & CMPI_JOB_TREE) && a->job.nranks > 0) {
+			a->tree = agent_tree_start(a->base, bufferevent_getfd(a->ctl), ctl_out(a),
+						   a->token, a->node, &tree_ops, a);
+			if (!a->tree) {
+				finish(a, 1); /* the launcher sees us go and says so */
+				return 0;
+			}
+		}
 		start_ranks(a);
 		return 0;
+	case CMPI_MSG_TREE:
+		return a->tree ? agent_tree_place(a->tree, payload, hdr->length) : -1;
 	case CMPI_MSG_STDIN:
 		if (!a->have_job)
 			return -1;
@@ -561,6 +595,7 @@ static void agent_free(struct agent *a)
 	}
 	free(a->ranks);
 	agent_wireup_stop(a->wireup);
+	agent_tree_stop(a->tree);
 	cmpi_placement_free(a->cpusets, a->job.nranks);
 	if (a->topology)
 		hwloc_topology_destroy(a->topology); /* after libpmix, which used it */
@@ -580,9 +615,10 @@ static void agent_free(struct agent *a)
 		event_base_free(a->base);
 }
 
-int agent_run(int ctl_fd, long node)
+int agent_run(int ctl_fd, long node, const uint8_t token[CMPI_TOKEN_SIZE])
 {
 	struct agent a = {.node = node, .stdin_fd = -1, .exit_code = 1};
+	memcpy(a.token, token, CMPI_TOKEN_SIZE);
 
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);

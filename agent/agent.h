@@ -7,7 +7,8 @@
 #include "cmpi/frame.h"
 
 /* Runs the agent on a control socket whose HELLO the launcher accepted
- * (main.c), until the launcher closes it. Returns the agent's exit status. */
-int agent_run(int ctl_fd, long node);
+ * (main.c), until the launcher closes it. token is the job's, which the
+ * agent's children in the allgather tree must show. Returns the agent's exit status. */
+int agent_run(int ctl_fd, long node, const uint8_t token[CMPI_TOKEN_SIZE]);
 
 #endif

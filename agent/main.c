@@ -173,5 +173,5 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	cmpi_set_nonblocking(fd);
-	return agent_run(fd, node);
+	return agent_run(fd, node, token);
 }

@@ -20,6 +20,7 @@
 #include "pmi1.h"
 #include "pmi1_conn.h"
 #include "pmix_host.h"
+#include "tree.h"
 
 /* An allgather this agent has entered and the launcher has not answered. */
 struct collective {
@@ -39,6 +40,7 @@ struct dmodex_wait {
 struct agent_wireup {
 	struct event_base *base;
 	struct evbuffer *ctl;
+	struct agent_tree *tree; /* where allgathers go instead of ctl, or NULL */
 	const struct cmpi_msg_job *job;
 	struct pmix_host *pmix;
 	struct pmi1_server *pmi1;
@@ -79,15 +81,19 @@ static void collective_enter(struct agent_wireup *w, uint8_t kind, const void *d
 	    .kind = kind, .seq = w->next_seq[kind]++, .data = data, .len = len};
 	char msg[192];
 
-	if (c && cmpi_msg_fence_write(w->ctl, CMPI_MSG_FENCE_IN, &m) == 0) {
+	if (c) {
+		/* Listed first: the tree may answer at once (when it is broken). */
 		c->kind = kind;
 		c->seq = m.seq;
 		c->pending = pending;
 		c->next = w->collectives;
 		w->collectives = c;
-		return;
+		if ((w->tree ? agent_tree_fence_in(w->tree, &m)
+			     : cmpi_msg_fence_write(w->ctl, CMPI_MSG_FENCE_IN, &m)) == 0)
+			return;
+		w->collectives = c->next;
+		free(c);
 	}
-	free(c);
 	/* More than one frame carries (or no memory): the job cannot go on. Say
 	 * why, and answer the ranks' fence now rather than leave them waiting. */
 	snprintf(msg, sizeof msg,
@@ -101,7 +107,7 @@ static void collective_enter(struct agent_wireup *w, uint8_t kind, const void *d
 		pmi1_server_barrier_done(w->pmi1, 1, NULL, 0);
 }
 
-static int collective_done(struct agent_wireup *w, const struct cmpi_msg_fence *m)
+int agent_wireup_fence_result(struct agent_wireup *w, const struct cmpi_msg_fence *m)
 {
 	struct collective **pp = &w->collectives;
 	while (*pp && ((*pp)->kind != m->kind || (*pp)->seq != m->seq))
@@ -303,7 +309,8 @@ static void make_shm_dir(struct agent_wireup *w)
 }
 
 struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cmpi_msg_job *job,
-					struct evbuffer *ctl, void *topology, void *const *cpusets)
+					struct evbuffer *ctl, struct agent_tree *tree,
+					void *topology, void *const *cpusets)
 {
 	struct agent_wireup *w = calloc(1, sizeof *w);
 	if (!w)
@@ -311,6 +318,7 @@ struct agent_wireup *agent_wireup_start(struct event_base *base, const struct cm
 	errno = 0;
 	w->base = base;
 	w->ctl = ctl;
+	w->tree = tree;
 	w->job = job;
 	w->cpusets = cpusets;
 	w->process_mapping = pmi1_process_mapping(job->rank_node, job->size, job->nnodes);
@@ -519,7 +527,7 @@ int agent_wireup_frame(struct agent_wireup *w, const struct cmpi_frame_header *h
 	case CMPI_MSG_FENCE_OUT:
 		if (cmpi_msg_fence_read(CMPI_MSG_FENCE_OUT, payload, hdr->length, &fence) < 0)
 			return -1;
-		return collective_done(w, &fence);
+		return agent_wireup_fence_result(w, &fence);
 	case CMPI_MSG_DMODEX_REQ:
 		if (cmpi_msg_dmodex_read(CMPI_MSG_DMODEX_REQ, payload, hdr->length, &dm) < 0 ||
 		    cmpi_msg_job_local_index(w->job, dm.rank) < 0)
