@@ -224,7 +224,8 @@ static int on_hello(void *ctx, struct control_conn *conn, const struct cmpi_msg_
 		.node = (uint32_t)slot->node,
 		.nnodes = (uint32_t)job->nagents,
 		.flags = (stdin_here ? CMPI_JOB_STDIN_TO_RANK0 : 0) |
-			 (opt->pmi_port ? CMPI_JOB_PMI_PORT : 0),
+			 (opt->pmi_port ? CMPI_JOB_PMI_PORT : 0) |
+			 (wireup_uses_tree(job->wireup, slot->node) ? CMPI_JOB_TREE : 0),
 		.env = job->rank_env,
 		.node_names = job->node_names,
 		.napps = (uint32_t)opt->napps,
@@ -747,8 +748,9 @@ static int plan_agents(struct job *job)
 				   : job->runtime->sees_our_files ? job->cwd : "";
 		first += m->nranks;
 	}
-	job->wireup = wireup_create(job->nagents, job->nranks, job->plan->rank_node, &wireup_ops,
-				    job);
+	job->wireup = wireup_create(job->nagents, job->nranks, job->plan->rank_node,
+				    opt->tree_fanout > 0 ? opt->tree_fanout : 0,
+				    &wireup_ops, job);
 	return job->wireup && rank_env(job) == 0 ? 0 : -1;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmpi/msg.h"
 #include "cmpi/util.h"
 #include "hostfile.h"
 
@@ -35,6 +36,7 @@ enum {
 	OPT_ALLOW_ROOT,
 	OPT_DRY_RUN,
 	OPT_PMI_PORT,
+	OPT_TREE_FANOUT,
 	OPT_NOT_MPIRUN,  /* an mpirun option cmpirun refuses by name */
 	OPT_NOT_MPIEXEC, /* the same for mpiexec's */
 };
@@ -87,6 +89,7 @@ static const struct option long_options[] = {
 	{"report-json", required_argument, NULL, OPT_REPORT_JSON},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"pmi-port", no_argument, NULL, OPT_PMI_PORT},
+	{"tree-fanout", required_argument, NULL, OPT_TREE_FANOUT},
 	{"verbose", no_argument, NULL, 'v'},
 	/* Other */
 	{"allow-run-as-root", no_argument, NULL, OPT_ALLOW_ROOT},
@@ -234,6 +237,9 @@ void cmpi_options_help(FILE *out)
 		"                   PMI_ID), for MPICH ranks behind a wrapper that closes\n"
 		"                   inherited descriptors; any local process may connect\n"
 		"                   to that port, so it is off unless asked for\n"
+		"      --tree-fanout K  allgathers (PMIx fences, PMI-1 barriers) go up and\n"
+		"                   down a tree of agents with K children each; 0: every\n"
+		"                   agent sends to cmpirun (the star, the default)\n"
 		"      --allow-run-as-root  accepted for mpirun's sake; cmpirun needs no such\n"
 		"                   permission\n"
 		"  -h, --help       show this help\n"
@@ -514,6 +520,14 @@ static enum cmpi_options_result parse_section(int argc, char **argv, struct cmpi
 		case OPT_OVERSUBSCRIBE:
 			opt->oversubscribe = true;
 			break;
+		case OPT_TREE_FANOUT:
+			if (cmpi_parse_long(optarg, 0, CMPI_TREE_MAX_CHILDREN, &opt->tree_fanout) < 0) {
+				snprintf(err, errlen,
+					 "--tree-fanout must be a whole number from 0 to %d, not '%s'",
+					 CMPI_TREE_MAX_CHILDREN, optarg);
+				return CMPI_OPTIONS_ERROR;
+			}
+			break;
 		case OPT_AGENTS:
 			if (parse_count("--agents", optarg, CMPI_MAX_RANKS, &opt->nagents, err,
 					errlen))
@@ -761,6 +775,7 @@ enum cmpi_options_result cmpi_options_parse(int argc, char **argv, struct cmpi_o
 
 	memset(opt, 0, sizeof *opt);
 	opt->pe = 1;
+	opt->tree_fanout = -1;
 	opterr = 0;
 
 	/* A lone ':' always separates two programs, as with mpirun and mpiexec: no option

@@ -42,6 +42,8 @@ struct cmpi_options {
 	bool label;              /* -l/--label: MPICH's "[R] " */
 	const char *output_dir;  /* --output-filename DIR */
 	long timeout_s;  /* 0 = none */
+	long tree_fanout; /* --tree-fanout: children per agent in the allgather tree; 0: the
+			   * star; -1: not given */
 	bool verbose;
 	bool dry_run;
 	bool pmi_port;      /* --pmi-port: PMI-1 also on a loopback TCP port */
@@ -51,8 +53,8 @@ struct cmpi_options {
 	size_t nhost_engines;
 	const char **stage; /* --stage PATH, in argv */
 	size_t nstage;
-	const char *launcher_addr;
-	bool slurm;         /* the hosts are the Slurm allocation's, and srun starts the agents */ /* --launcher-addr: where agents reach cmpirun; NULL: chosen */
+	const char *launcher_addr; /* --launcher-addr: where agents reach cmpirun; NULL: chosen */
+	bool slurm;         /* the hosts are the Slurm allocation's, and srun starts the agents */
 	bool pull;
 	bool cleanup;
 	bool report_timing;

@@ -1,5 +1,6 @@
 /* wireup.c - allgathers over the control channel (star: every agent sends its part here, the
- * concatenation goes back to all), direct-modex routing, aborts, MPI client states. */
+ * concatenation goes back to all; tree: the agents gather their children's parts and only the
+ * top K talk to us), direct-modex routing, aborts, MPI client states. */
 #include "wireup.h"
 
 #include <event2/buffer.h>
@@ -30,6 +31,11 @@ struct wireup {
 	long participants;     /* nodes with ranks: every one takes part in every fence */
 	uint32_t *rank_node;   /* [rank] */
 	uint32_t *node_nranks; /* [node] */
+	long fanout;           /* children per agent in the tree; 0: the star */
+	bool *direct;          /* [node]: sends its parts here (all participants in the star) */
+	long ndirect;
+	char **tree_addr;      /* [node]: where a tree agent takes its children (TREE_PORT) */
+	long tree_addrs;       /* how many have come */
 	struct fence *fences;
 	bool broken;		 /* an agent is gone: no allgather can complete */
 	uint8_t *state;		 /* [rank]: enum rank_state */
@@ -37,7 +43,21 @@ struct wireup {
 	long exited_without_mpi; /* a rank that exited 0 before anyone used MPI, or -1 */
 };
 
-struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node,
+/* Participant i (in node order) of the tree: its parent is participant
+ * i / fanout - 1, or the launcher for the first fanout ones. */
+static void tree_layout(struct wireup *w)
+{
+	long i = 0;
+	for (long node = 0; node < w->nnodes; node++) {
+		if (w->node_nranks[node] == 0)
+			continue;
+		w->direct[node] = w->fanout == 0 || i < w->fanout;
+		w->ndirect += w->direct[node];
+		i++;
+	}
+}
+
+struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node, long fanout,
 			     const struct wireup_ops *ops, void *ctx)
 {
 	struct wireup *w = calloc(1, sizeof *w);
@@ -51,7 +71,9 @@ struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node
 	w->rank_node = calloc((size_t)(nranks ? nranks : 1), sizeof *w->rank_node);
 	w->node_nranks = calloc((size_t)nnodes, sizeof *w->node_nranks);
 	w->state = calloc((size_t)(nranks ? nranks : 1), 1);
-	if (!w->rank_node || !w->node_nranks || !w->state) {
+	w->direct = calloc((size_t)nnodes, sizeof *w->direct);
+	w->tree_addr = calloc((size_t)nnodes, sizeof *w->tree_addr);
+	if (!w->rank_node || !w->node_nranks || !w->state || !w->direct || !w->tree_addr) {
 		wireup_free(w);
 		return NULL;
 	}
@@ -59,6 +81,9 @@ struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node
 		w->rank_node[r] = rank_node[r];
 		w->participants += w->node_nranks[rank_node[r]]++ == 0;
 	}
+	/* With no more agents than one level holds, the tree is the star. */
+	w->fanout = fanout > 0 && w->participants > fanout ? fanout : 0;
+	tree_layout(w);
 	return w;
 }
 
@@ -79,6 +104,10 @@ void wireup_free(struct wireup *w)
 		w->fences = f->next;
 		fence_free(f);
 	}
+	for (long i = 0; w->tree_addr && i < w->nnodes; i++)
+		free(w->tree_addr[i]);
+	free(w->tree_addr);
+	free(w->direct);
 	free(w->rank_node);
 	free(w->node_nranks);
 	free(w->state);
@@ -88,7 +117,8 @@ void wireup_free(struct wireup *w)
 bool wireup_handles(unsigned type)
 {
 	return type == CMPI_MSG_FENCE_IN || type == CMPI_MSG_DMODEX_REQ ||
-	       type == CMPI_MSG_DMODEX_RESP || type == CMPI_MSG_ABORT || type == CMPI_MSG_CLIENT;
+	       type == CMPI_MSG_DMODEX_RESP || type == CMPI_MSG_ABORT || type == CMPI_MSG_CLIENT ||
+	       type == CMPI_MSG_TREE_PORT;
 }
 
 __attribute__((format(printf, 3, 4))) static void fail(struct wireup *w, int code, const char *fmt,
@@ -129,7 +159,7 @@ static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
 		return;
 	}
 	for (long i = 0; i < w->nnodes; i++) {
-		struct evbuffer *o = w->node_nranks[i] ? w->ops->agent_output(w->ctx, i) : NULL;
+		struct evbuffer *o = w->direct[i] ? w->ops->agent_output(w->ctx, i) : NULL;
 		if (o && evbuffer_add_buffer_reference(o, frame) < 0)
 			cmpi_error("cannot send the fence result to node %ld", i);
 	}
@@ -168,7 +198,7 @@ static struct fence *fence_find(struct wireup *w, uint8_t kind, uint32_t seq)
 
 static int fence_in(struct wireup *w, long node, const struct cmpi_msg_fence *m)
 {
-	if (w->node_nranks[node] == 0)
+	if (!w->direct[node])
 		return -1;
 	if (w->broken) {
 		struct evbuffer *o = w->ops->agent_output(w->ctx, node);
@@ -197,7 +227,7 @@ static int fence_in(struct wireup *w, long node, const struct cmpi_msg_fence *m)
 		fail(w, 1, "out of memory for a fence");
 		return 0;
 	}
-	if (++f->arrived == w->participants) {
+	if (++f->arrived == w->ndirect) {
 		fence_complete(w, f, 0);
 		if (w->ops->fence_done)
 			w->ops->fence_done(w->ctx);
@@ -214,6 +244,54 @@ void wireup_agent_lost(struct wireup *w, long node)
 		fence_complete(w, w->fences, 1);
 		fence_unlink(w, w->fences);
 	}
+}
+
+/* ---- the tree: once every agent has said where it listens, each learns its place ---- */
+
+bool wireup_uses_tree(const struct wireup *w, long node)
+{
+	return w->fanout > 0 && w->node_nranks[node] > 0;
+}
+
+static void tree_send_places(struct wireup *w)
+{
+	long *order = malloc((size_t)w->participants * sizeof *order);
+	uint32_t *children = calloc((size_t)w->fanout, sizeof *children);
+	long n = 0;
+	if (!order || !children) {
+		fail(w, 1, "out of memory for the allgather tree");
+		goto out;
+	}
+	for (long node = 0; node < w->nnodes; node++)
+		if (w->node_nranks[node])
+			order[n++] = node;
+	for (long i = 0; i < n; i++) {
+		struct cmpi_msg_tree m = {.parent = "", .children = children};
+		if (i >= w->fanout)
+			m.parent = w->tree_addr[order[i / w->fanout - 1]];
+		for (long c = (i + 1) * w->fanout; c < n && c < (i + 2) * w->fanout; c++)
+			children[m.nchildren++] = (uint32_t)order[c];
+		struct evbuffer *o = w->ops->agent_output(w->ctx, order[i]);
+		if (o && cmpi_msg_tree_write(o, &m) < 0)
+			fail(w, 1, "cannot send node %ld its place in the allgather tree",
+			     order[i]);
+	}
+	cmpi_debug("allgather tree of %ld agents, fanout %ld", n, w->fanout);
+out:
+	free(order);
+	free(children);
+}
+
+static int tree_port(struct wireup *w, long node, const uint8_t *payload, uint32_t len)
+{
+	char *addr;
+	if (!wireup_uses_tree(w, node) || w->tree_addr[node] ||
+	    cmpi_msg_tree_port_read(payload, len, &addr) < 0)
+		return -1;
+	w->tree_addr[node] = addr;
+	if (++w->tree_addrs == w->participants)
+		tree_send_places(w);
+	return 0;
 }
 
 /* ---- direct modex: route the request to the rank's agent, the answer back ---- */
@@ -323,6 +401,8 @@ int wireup_frame(struct wireup *w, long node, const struct cmpi_frame_header *hd
 		if (ab.reason == CMPI_ABORT_PROTOCOL) {
 			fail(w, 1, "rank %u on node %ld: its MPI library %s", ab.rank, node,
 			     ab.message);
+		} else if (ab.reason == CMPI_ABORT_AGENT) {
+			fail(w, 1, "the agent of node %ld: %s", node, ab.message);
 		} else {
 			/* Open MPI says "N/A" when the caller gave no message. */
 			bool said = ab.message[0] && strcmp(ab.message, "N/A") != 0;
@@ -336,6 +416,8 @@ int wireup_frame(struct wireup *w, long node, const struct cmpi_frame_header *hd
 		if (cmpi_msg_client_read(payload, hdr->length, &cl) < 0)
 			return -1;
 		return client_state(w, node, &cl);
+	case CMPI_MSG_TREE_PORT:
+		return tree_port(w, node, payload, hdr->length);
 	}
 	return -1;
 }

@@ -22,9 +22,15 @@ struct wireup_ops {
 	void (*fence_done)(void *ctx);
 };
 
-/* rank_node[nranks] is the plan: the node of each rank (copied). */
-struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node,
+/* rank_node[nranks] is the plan: the node of each rank (copied). fanout > 0:
+ * allgathers go through a tree of the agents with ranks, fanout children each
+ * (the star when there are no more agents than fanout). */
+struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node, long fanout,
 			     const struct wireup_ops *ops, void *ctx);
+
+/* node's agent is in the tree: its JOB says so (CMPI_JOB_TREE), it answers with
+ * TREE_PORT, and once all have, each gets its TREE. */
+bool wireup_uses_tree(const struct wireup *w, long node);
 void wireup_free(struct wireup *w);
 
 /* True for the frame types handled here. */

@@ -143,7 +143,7 @@ static const uint32_t rank_node[] = {0, 0, 1, 2}; /* ranks 0-1, 2, 3 on three no
 static void fence_completes_when_every_agent_is_in(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	uint8_t buf[64];
 	size_t len;
 	(void)state;
@@ -165,10 +165,80 @@ static void fence_completes_when_every_agent_is_in(void **state)
 	fake_free(f);
 }
 
+static int tree_port(struct wireup *w, long node, const char *addr)
+{
+	struct evbuffer *b = evbuffer_new();
+	assert_int_equal(cmpi_msg_tree_port_write(b, addr), 0);
+	int rc = feed(w, node, b);
+	evbuffer_free(b);
+	return rc;
+}
+
+static void expect_tree(struct fake *f, long node, const char *parent, uint32_t nchildren,
+			uint32_t child)
+{
+	uint8_t payload[256];
+	size_t len;
+	struct cmpi_msg_tree m;
+	assert_int_equal(take(f, node, payload, &len), CMPI_MSG_TREE);
+	assert_int_equal(cmpi_msg_tree_read(payload, len, &m), 0);
+	assert_string_equal(m.parent, parent);
+	assert_int_equal(m.nchildren, nchildren);
+	if (nchildren)
+		assert_int_equal(m.children[0], child);
+	cmpi_msg_tree_clear(&m);
+}
+
+/* Fanout 1 on three nodes: a chain 0 <- 1 <- 2 under the launcher. Every place
+ * goes out once every agent has said where it listens; then only node 0 sends
+ * parts here and only node 0 gets the result. */
+static void tree_places_the_agents_and_gathers_from_the_top(void **state)
+{
+	struct fake *f = fake_new();
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 1, &ops, f);
+	uint8_t buf[64];
+	size_t len;
+	(void)state;
+
+	for (int n = 0; n < NODES; n++)
+		assert_true(wireup_uses_tree(w, n));
+	assert_int_equal(tree_port(w, 2, "127.0.0.1:3002"), 0);
+	assert_int_equal(tree_port(w, 0, "127.0.0.1:3000"), 0);
+	assert_int_equal(tree_port(w, 0, "127.0.0.1:3000"), -1); /* said twice */
+	assert_int_equal(take(f, 0, buf, &len), 0);		  /* not all are in yet */
+	assert_int_equal(tree_port(w, 1, "127.0.0.1:3001"), 0);
+	expect_tree(f, 0, "", 1, 1);
+	expect_tree(f, 1, "127.0.0.1:3000", 1, 2);
+	expect_tree(f, 2, "127.0.0.1:3001", 0, 0);
+
+	assert_int_equal(fence_in(w, 1, CMPI_FENCE_PMIX, 0, "b"), -1); /* not the launcher's child */
+	assert_int_equal(fence_in(w, 0, CMPI_FENCE_PMIX, 0, "aabcccc"), 0);
+	expect_fence_out(f, 0, CMPI_FENCE_PMIX, 0, 0, 7, "cccc");
+	assert_int_equal(take(f, 1, buf, &len), 0);
+	assert_int_equal(take(f, 2, buf, &len), 0);
+	assert_int_equal(f->fences_done, 1);
+	assert_int_equal(f->fails, 0);
+	wireup_free(w);
+	fake_free(f);
+}
+
+/* No more agents with ranks than the fanout: the tree would be the star. */
+static void small_jobs_keep_the_star(void **state)
+{
+	struct fake *f = fake_new();
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 3, &ops, f);
+	(void)state;
+	for (int n = 0; n < NODES; n++)
+		assert_false(wireup_uses_tree(w, n));
+	assert_int_equal(tree_port(w, 0, "127.0.0.1:3000"), -1);
+	wireup_free(w);
+	fake_free(f);
+}
+
 static void same_part_twice_is_a_protocol_error(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	(void)state;
 	assert_int_equal(fence_in(w, 0, CMPI_FENCE_PMIX, 5, "a"), 0);
 	assert_int_equal(fence_in(w, 0, CMPI_FENCE_PMIX, 5, "a"), -1);
@@ -179,7 +249,7 @@ static void same_part_twice_is_a_protocol_error(void **state)
 static void lost_agent_ends_fences_with_an_error(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	uint8_t buf[64];
 	size_t len;
 	(void)state;
@@ -200,7 +270,7 @@ static void lost_agent_ends_fences_with_an_error(void **state)
 static void dmodex_is_routed_to_the_owner_and_back(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	struct evbuffer *b = evbuffer_new();
 	uint8_t payload[256];
 	size_t len = 0;
@@ -251,7 +321,7 @@ static void dmodex_is_routed_to_the_owner_and_back(void **state)
 static void abort_ends_the_job_with_its_status(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	struct evbuffer *b = evbuffer_new();
 	(void)state;
 
@@ -272,7 +342,7 @@ static void abort_ends_the_job_with_its_status(void **state)
 static void abort_with_status_256_is_still_a_failure(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	struct evbuffer *b = evbuffer_new();
 	(void)state;
 	cmpi_msg_abort_write(b, 3, CMPI_ABORT_CALLED, 256, "bye");
@@ -287,7 +357,7 @@ static void abort_with_status_256_is_still_a_failure(void **state)
 static void finalized_ranks_may_exit(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	(void)state;
 	for (uint32_t r = 0; r < 4; r++) {
 		long node = r < 2 ? 0 : (long)r - 1;
@@ -306,7 +376,7 @@ static void finalized_ranks_may_exit(void **state)
 static void leaving_mpi_early_fails_the_job(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	(void)state;
 	assert_int_equal(client(w, 0, 0, CMPI_CLIENT_PMIX), 0);
 	wireup_rank_exited(w, 0); /* connected, never finalized */
@@ -321,7 +391,7 @@ static void leaving_mpi_early_fails_the_job(void **state)
 static void non_mpi_rank_fails_once_others_use_mpi(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	(void)state;
 	/* Rank 3 exits before anyone used MPI: a plain program so far. */
 	wireup_rank_exited(w, 3);
@@ -338,7 +408,7 @@ static void non_mpi_rank_fails_once_others_use_mpi(void **state)
 static void malformed_frames_are_rejected(void **state)
 {
 	struct fake *f = fake_new();
-	struct wireup *w = wireup_create(NODES, 4, rank_node, &ops, f);
+	struct wireup *w = wireup_create(NODES, 4, rank_node, 0, &ops, f);
 	uint8_t junk[3] = {9, 9, 9};
 	struct cmpi_frame_header h = {.version = CMPI_FRAME_VERSION, .length = sizeof junk};
 	(void)state;
@@ -359,6 +429,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(fence_completes_when_every_agent_is_in),
 	    cmocka_unit_test(same_part_twice_is_a_protocol_error),
+	    cmocka_unit_test(tree_places_the_agents_and_gathers_from_the_top),
+	    cmocka_unit_test(small_jobs_keep_the_star),
 	    cmocka_unit_test(lost_agent_ends_fences_with_an_error),
 	    cmocka_unit_test(dmodex_is_routed_to_the_owner_and_back),
 	    cmocka_unit_test(abort_ends_the_job_with_its_status),
