@@ -47,14 +47,17 @@ if [ -n "${CMPI_TEST_IMAGE:-}" ]; then
 	IMAGE_ARGS=(--image "$CMPI_TEST_IMAGE")
 fi
 
+# CMPI_TEST_ARGS: more cmpirun options for every job (--tree-fanout 2, say).
+read -ra EXTRA_ARGS <<<"${CMPI_TEST_ARGS:-}"
+
 # run_job N PROGRAM ARGS... : N ranks on $AGENTS agents; sets RC and ELAPSED_MS.
 run_job() {
 	local n=$1 t0
 	shift
-	JOB_ARGS="-n $n --agents $AGENTS --timeout $JOB_TIMEOUT ${IMAGE_ARGS[*]} $*"
+	JOB_ARGS="-n $n --agents $AGENTS --timeout $JOB_TIMEOUT ${IMAGE_ARGS[*]} ${EXTRA_ARGS[*]} $*"
 	t0=$(date +%s%N)
-	"$CMPIRUN" -v -n "$n" --agents "$AGENTS" --timeout "$JOB_TIMEOUT" "${IMAGE_ARGS[@]}" "$@" \
-		>"$OUT" 2>"$ERR" </dev/null
+	"$CMPIRUN" -v -n "$n" --agents "$AGENTS" --timeout "$JOB_TIMEOUT" "${IMAGE_ARGS[@]}" \
+		"${EXTRA_ARGS[@]}" "$@" >"$OUT" 2>"$ERR" </dev/null
 	RC=$?
 	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
 	grep -vE '^\[ *[0-9.]+ ms\] ' "$ERR" >"$APPERR"
@@ -495,6 +498,45 @@ pmix:fence | pmix:fence_nocollect)
 	expect_no_singletons
 	expect_rc 0
 	expect_one_line 'pmix_fence ok: size 4 payload 65536 rounds 5 median_fence_us [0-9]+\.[0-9]'
+	;;
+pmix:fence_all)
+	# One rank on each agent, every rank checking every other's data: with
+	# --tree-fanout, the parts that went up and down the tree are all there.
+	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
+	run_job "$AGENTS" "$FENCE" -s 3000 -r 20 -t
+	expect_no_singletons
+	expect_rc 0
+	expect_one_line "pmix_fence ok: size $AGENTS payload 3000 rounds 20 median_fence_us [0-9]+\.[0-9]"
+	grep -q "allgather tree of $AGENTS agents" "$ERR" || [ -z "${CMPI_TEST_ARGS:-}" ] ||
+		fail "the job did not use the allgather tree"
+	;;
+pmix:tree_lost)
+	# A chain of agents (--tree-fanout 1): node 1 is node 0's child and node 2's
+	# parent. SIGKILL to it while the ranks are in fences ends the job at once,
+	# saying which, and leaves nothing on any node.
+	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
+	JOB_ARGS="-n $AGENTS --agents $AGENTS --tree-fanout 1 $FENCE -s 1000 -r 1000000"
+	# shellcheck disable=SC2086
+	"$CMPIRUN" -v --timeout "$JOB_TIMEOUT" $JOB_ARGS >"$OUT" 2>"$ERR" </dev/null &
+	launcher=$!
+	for _ in $(seq 1 200); do
+		grep -q "fence pmix #20 done" "$ERR" && break
+		sleep 0.05
+	done
+	grep -q "fence pmix #20 done" "$ERR" || fail "no fences went through the tree"
+	victim=$(sed -n 's/.*started agent 1 (pid \([0-9]*\)).*/\1/p' "$ERR")
+	[ -n "$victim" ] || fail "no pid for agent 1 in the log"
+	t0=$(date +%s%N)
+	kill -KILL "$victim"
+	wait "$launcher"
+	RC=$?
+	ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+	grep -vE '^\[ *[0-9.]+ ms\] ' "$ERR" >"$APPERR"
+	check_no_leftovers
+	expect_rc 1
+	expect_apperr '^cmpirun: lost the agent of node 1: connection closed'
+	[ "$ELAPSED_MS" -lt 10000 ] || fail "took $ELAPSED_MS ms to end after the agent was killed"
+	echo "job ended $ELAPSED_MS ms after agent 1 was killed"
 	;;
 *)
 	echo "run.sh: unknown test '$MPI $PROG'" >&2
