@@ -33,6 +33,8 @@
 #define CTL_HIGH_WATER (4u << 20)
 #define CTL_LOW_WATER (1u << 20)
 #define PIPE_CHUNK (64u * 1024)
+/* How long a finished agent may take to hand its children what it still holds. */
+#define TREE_FLUSH_MS 10000
 
 struct agent {
 	struct event_base *base;
@@ -563,6 +565,9 @@ static void on_ctl_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	cmpi_set_message_hook(NULL, NULL); /* nobody reads LOG frames any more */
 	if (a->bye_sent) {
+		/* Our ranks are done, but the last results on their way down the tree
+		 * may still sit in our buffers: the children's ranks wait for them. */
+		agent_tree_flush(a->tree, TREE_FLUSH_MS);
 		finish(a, 0);
 		return;
 	}

@@ -11,11 +11,13 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmpi/util.h"
@@ -504,6 +506,34 @@ struct agent_tree *agent_tree_start(struct event_base *base, int ctl_fd, struct 
 fail:
 	agent_tree_stop(t);
 	return NULL;
+}
+
+void agent_tree_flush(struct agent_tree *t, int timeout_ms)
+{
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (struct child *c = t ? t->children : NULL; c; c = c->next) {
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		int fd = bufferevent_getfd(c->bev);
+		/* The bufferevent keeps its output's start to itself; it is not
+		 * going to run again. */
+		bufferevent_disable(c->bev, EV_WRITE);
+		evbuffer_unfreeze(out, 1);
+		while (evbuffer_get_length(out) > 0) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
+						  (now.tv_nsec - start.tv_nsec) / 1000000);
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			if (left <= 0 || poll(&p, 1, (int)left) <= 0 ||
+			    evbuffer_write(out, fd) < 0) {
+				cmpi_debug("allgather tree: could not hand child node %u all it "
+					   "waits for",
+					   t->place.children[c->index]);
+				break;
+			}
+		}
+	}
 }
 
 void agent_tree_stop(struct agent_tree *t)

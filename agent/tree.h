@@ -27,6 +27,10 @@ struct agent_tree *agent_tree_start(struct event_base *base, int ctl_fd, struct 
 				    const struct agent_tree_ops *ops, void *ctx);
 void agent_tree_stop(struct agent_tree *t);
 
+/* Before a finished agent exits: writes what its children have not yet been
+ * sent, blocking up to timeout_ms in all. t may be NULL. */
+void agent_tree_flush(struct agent_tree *t, int timeout_ms);
+
 /* TREE from the launcher: the parent to send parts to, the children to wait for.
  * -1 when it is malformed or comes twice. */
 int agent_tree_place(struct agent_tree *t, const uint8_t *payload, size_t len);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmpi/msg.h"
@@ -319,11 +320,79 @@ static void parent_and_child_agents(void **state)
 	event_base_free(base);
 }
 
+/* A finished agent's children may not have read the last result yet: before
+ * it exits, the agent hands them all of it (8 MiB, more than the sockets hold). */
+static void flush_hands_children_what_they_wait_for(void **state)
+{
+	enum { BIG = 8 << 20 };
+	struct event_base *base = event_base_new();
+	struct evbuffer *ctl = evbuffer_new(), *b = evbuffer_new();
+	struct seen seen = {0};
+	uint8_t payload[256];
+	uint32_t children[] = {3};
+	char *addr;
+	int agent_fd, launcher_fd;
+	(void)state;
+
+	control_pair(&agent_fd, &launcher_fd);
+	struct agent_tree *t = agent_tree_start(base, agent_fd, ctl, token, 0, &ops, &seen);
+	assert_non_null(t);
+	size_t len = take(ctl, CMPI_MSG_TREE_PORT, payload);
+	assert_int_equal(cmpi_msg_tree_port_read(payload, len, &addr), 0);
+	int child = connect_to(addr);
+	send_hello(child, token, 3);
+	send_fence_in(child, 0, "c");
+	assert_int_equal(place(t, "", 1, children), 0);
+	spin(base);
+	struct cmpi_msg_fence own = {
+	    .kind = CMPI_FENCE_PMIX, .data = (const uint8_t *)"o", .len = 1};
+	assert_int_equal(agent_tree_fence_in(t, &own), 0);
+
+	uint8_t *data = calloc(1, BIG);
+	struct cmpi_msg_fence out = {.kind = CMPI_FENCE_PMIX, .data = data, .len = BIG};
+	assert_int_equal(cmpi_msg_fence_write(b, CMPI_MSG_FENCE_OUT, &out), 0);
+	struct cmpi_frame_header h;
+	const uint8_t *p;
+	assert_int_equal(cmpi_frame_peek(b, &h, &p), CMPI_FRAME_OK);
+	assert_int_equal(agent_tree_result_from_launcher(t, p, h.length), 0);
+	size_t want = CMPI_FRAME_HEADER_SIZE + h.length;
+
+	pid_t reader = fork();
+	if (reader == 0) { /* the child agent, reading slowly from the start */
+		size_t got = 0;
+		char buf[65536];
+		ssize_t n;
+		usleep(100 * 1000);
+		/* Not until EOF: this process holds a copy of the agent's end too;
+		 * bytes that never come end it after 3 s. */
+		struct timeval tv = {3, 0};
+		setsockopt(child, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		while (got < want && (n = read(child, buf, sizeof buf)) > 0)
+			got += (size_t)n;
+		_exit(got == want ? 0 : 1);
+	}
+	close(child);
+	agent_tree_flush(t, 10000);
+	agent_tree_stop(t);
+	int status;
+	assert_int_equal(waitpid(reader, &status, 0), reader);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	free(data);
+	free(addr);
+	evbuffer_free(b);
+	evbuffer_free(ctl);
+	close(agent_fd);
+	close(launcher_fd);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(children_join_with_the_token_only),
 	    cmocka_unit_test(parent_and_child_agents),
+	    cmocka_unit_test(flush_hands_children_what_they_wait_for),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
