@@ -2,7 +2,7 @@
 """harness.py - one command for the benchmark sets, with the compared tools in alternation.
 
     benchmarks/harness.py [--rounds N] [--out DIR] [--quick] [--no-containers]
-                          [--scale-skip AGENTS:BYTES] SET...
+                          [--scale-skip AGENTS:BYTES] [--scale-fanouts K,...] SET...
 
 SET is one or more of:
   launch  MPI hello world to completion (every rank's line checked) over rank counts
@@ -16,13 +16,15 @@ SET is one or more of:
           per rank (64 KiB only on 64 ranks), against Open MPI's mpirun.
   pt2pt   latency and bandwidth against message size (benchmarks/mpi latency and bw), each
           MPI under cmpirun and under its own launcher.
-  scale   the star allgather's cost to the launcher as agents grow (scale-out issue): cmpirun
-          -n K --agents K (one rank per agent) for K = 16..256, build/bin/pmix_fence with 1 B,
+  scale   the allgather's cost to the launcher as agents grow (scale-out issue): cmpirun
+          -n K --agents K (one rank per agent) for K = 16..256, with the star and, with
+          --scale-fanouts, trees of agents (--tree-fanout) in turn, build/bin/pmix_fence with 1 B,
           1 KiB and 16 KiB per rank, each point run with 11 fences and with 1 (the baseline:
           launch, wire-up, the verdict fence, teardown). cmpirun's own CPU (schedstat, read
           while it is a zombie, before it is reaped: /usr/bin/time would add the agents and
           ranks it reaps) and its peak RSS (VmHWM, polled); CPU per fence is
-          (cpu(11) - cpu(1)) / 10, paired within a round.
+          (cpu(11) - cpu(1)) / 10, paired within a round. Trees are also shown as
+          ratios to the star of the same rounds.
 
 Each round runs every case of a set once, in the same order, so that noise on this shared
 machine hits them alike; ROUNDS (default 5) rounds. A failed or wrong run stops the set
@@ -32,6 +34,7 @@ benchmarks/plot.py DIR draws the charts. --quick: tiny sizes and counts (ctest u
 """
 import argparse
 import datetime
+import itertools
 import json
 import os
 import re
@@ -269,6 +272,10 @@ def run_watched(cmd, timeout, cwd=None, poll=0.02):
                   "children_cpu_s": cutime + cstime, "maxrss_kib": hwm, "threads": threads}
 
 
+def shape_name(fanout):
+    return "default" if fanout is None else f"tree {fanout}" if fanout else "star"
+
+
 def scale_cases(args, build, work):
     cmpirun = os.path.join(build, "bin", "cmpirun")
     fence = os.path.join(build, "bin", "pmix_fence")
@@ -277,8 +284,10 @@ def scale_cases(args, build, work):
         for size in args.scale_payloads:
             if (k, size) in args.scale_skip:
                 continue
-            for rounds in (1, 11):
-                cmd = [cmpirun, "-n", str(k), "--agents", str(k), fence, "-s", str(size),
+            for fanout, rounds in itertools.product(args.scale_fanouts, (1, 11)):
+                # None: cmpirun's own choice, no option (older builds have none).
+                tree = [] if fanout is None else ["--tree-fanout", str(fanout)]
+                cmd = [cmpirun, "-n", str(k), "--agents", str(k), *tree, fence, "-s", str(size),
                        "-r", str(rounds), "-t"]
 
                 def measure(case, cmd=cmd):
@@ -288,8 +297,10 @@ def scale_cases(args, build, work):
                         raise Failure(f"no figure from {shlex.join(cmd)}")
                     figures["fence_us"] = float(m.group(1))
                     return figures
-                tool = f"cmpirun, {rounds} fence{'s' if rounds > 1 else ''}"
-                cases.append(Case(tool, k, cmd, measure, ranks=k, payload=size, fences=rounds))
+                shape = shape_name(fanout)
+                tool = f"cmpirun {shape}, {rounds} fence{'s' if rounds > 1 else ''}"
+                cases.append(Case(tool, k, cmd, measure, ranks=k, payload=size, fences=rounds,
+                                  fanout=fanout))
     return cases
 
 
@@ -301,9 +312,12 @@ def scale_derived(doc):
     (cpu(11) - cpu(1)) / 10 paired round by round (the two run one after the other)."""
     runs = {}
     for r in doc["results"]:
-        runs.setdefault((r["x"], r["payload"]), {})[r["fences"]] = r["figures"]
+        # Runs before --scale-fanouts were the star; None sorts first.
+        runs.setdefault((r["x"], r["payload"], r.get("fanout", 0)), {})[r["fences"]] = r["figures"]
     derived = []
-    for (k, size), by in sorted(runs.items()):
+    for (k, size, fanout), by in sorted(runs.items(), key=lambda kv: (kv[0][0], kv[0][1],
+                                                                      -1 if kv[0][2] is None
+                                                                      else kv[0][2])):
         if 1 not in by or 11 not in by:
             continue
         many, one = by[11], by[1]
@@ -314,11 +328,13 @@ def scale_derived(doc):
         cpu = per_fence("cpu_s")
         job = per_fence("children_cpu_s")
         fence_ms = many["fence_us"]["median"] / 1e3
-        # What the star sends per fence: every agent gets every rank's blob, the payload
-        # plus about 30 B of libpmix packing (cmpirun -v: 29, 1055, 16418 B a rank).
-        mib_out = k * k * (size + BLOB_OVERHEAD) / 2**20
+        # What the launcher sends per fence: every rank's blob, the payload plus about
+        # 30 B of libpmix packing (cmpirun -v: 29, 1055, 16418 B a rank), to every agent
+        # (star) or to its own children in the tree.
+        # (cmpirun's default choice, fanout None, is counted as the star: an upper bound.)
+        mib_out = min(k, fanout or k) * k * (size + BLOB_OVERHEAD) / 2**20
         derived.append({
-            "agents": k, "payload": size,
+            "agents": k, "payload": size, "fanout": fanout,
             "fence_ms": summary([v / 1e3 for v in many["fence_us"]["samples"]]),
             "launcher_cpu_per_fence_ms": summary(cpu),
             "launcher_cpu_per_fence_ms_from_medians":
@@ -387,6 +403,27 @@ def run_set(name, args, build):
     print(f"(all samples: {path})\n")
 
 
+def print_tree_ratios(derived):
+    """Each tree against the star of the same run, as ratios of medians (below 1: the tree
+    does better): fence time, the launcher's CPU per fence, the agents' and ranks' CPU."""
+    star = {(d["agents"], d["payload"]): d for d in derived if d.get("fanout", 0) == 0}
+    trees = [d for d in derived if d.get("fanout") and (d["agents"], d["payload"]) in star]
+    if not trees:
+        return
+    print("\n| agents | payload (B) | allgather | fence: tree/star | launcher CPU per fence: "
+          "tree/star | agents+ranks CPU per fence: tree/star |")
+    print("|---|---|---|---|---|---|")
+
+    def ratio(d, s, key):
+        a, b = d[key]["median"], s[key]["median"]
+        return f"{a / b:.2f}" if b > 0 else "-"
+    for d in trees:
+        s = star[(d["agents"], d["payload"])]
+        print(f"| {d['agents']} | {d['payload']} | tree {d['fanout']} | "
+              f"{ratio(d, s, 'fence_ms')} | {ratio(d, s, 'launcher_cpu_per_fence_ms')} | "
+              f"{ratio(d, s, 'agents_and_ranks_cpu_per_fence_ms')} |")
+
+
 def print_table(doc):
     print(f"# {doc['set']}: medians of {doc['rounds']} rounds, {doc['date']}, {doc['cpus']} CPUs")
     if doc["set"] == "launch":
@@ -405,13 +442,14 @@ def print_table(doc):
             print(f"| {r['ranks']} | {r['payload']} | {r['tool']} | "
                   f"{r['figures']['fence_us']['median']:.1f} |")
     elif doc["set"] == "scale":
-        print("| agents | payload (B) | fence (ms) | launcher CPU per fence (ms, min..max) | "
+        print("| agents | payload (B) | allgather | fence (ms) | launcher CPU per fence (ms, min..max) | "
               "launcher busy | MiB out per fence | launcher CPU per MiB out (ms) | "
               "agents+ranks CPU per fence (ms) | launcher peak RSS (MiB) | job wall, 11 fences (s) |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for d in doc["derived"]:
             cpu = d["launcher_cpu_per_fence_ms"]
-            print(f"| {d['agents']} | {d['payload']} | {d['fence_ms']['median']:.1f} | "
+            shape = shape_name(d.get("fanout", 0))
+            print(f"| {d['agents']} | {d['payload']} | {shape} | {d['fence_ms']['median']:.1f} | "
                   f"{cpu['median']:.2f} ({cpu['min']:.2f}..{cpu['max']:.2f}) | "
                   f"{d['launcher_busy']:.0%} | {d['mib_out_per_fence']:.2f} | "
                   f"{d['launcher_cpu_ms_per_mib_out']:.2f} | "
@@ -419,6 +457,7 @@ def print_table(doc):
                   f"{d['launcher_maxrss_kib']['median'] / 1024:.1f} | {d['wall_s']:.1f} |")
         for s in doc.get("skipped", []):
             print(f"(not run: {s['agents']} agents, {s['payload']} B)")
+        print_tree_ratios(doc["derived"])
     else:
         for bench in ("latency", "bw"):
             rows = [r for r in doc["results"] if r["benchmark"] == bench]
@@ -444,6 +483,10 @@ def main():
     p.add_argument("--ranks", default=None, help="launch: rank counts, comma-separated")
     p.add_argument("--scale-skip", action="append", default=[], metavar="AGENTS:BYTES",
                    help="scale: leave this point out (repeatable), to bound the time")
+    p.add_argument("--scale-fanouts", default="default", metavar="K,K...",
+                   help="scale: the allgathers to run, in turn: 0 the star, K a tree of "
+                        "fanout K (--tree-fanout K), 'default' cmpirun's own choice (no "
+                        "option); default: default")
     p.add_argument("--timeout", type=int, default=600, help="seconds a run may take")
     args = p.parse_args()
     if args.rounds < 1:
@@ -463,6 +506,7 @@ def main():
         args.max_size, args.iters = "1048576", []
         args.scale_agents, args.scale_payloads = [16, 32, 64, 128, 256], [1, 1024, 16384]
     args.scale_skip = {tuple(int(v) for v in pt.split(":")) for pt in args.scale_skip}
+    args.scale_fanouts = [None if v == "default" else int(v) for v in args.scale_fanouts.split(",")]
     if args.containers and "launch" in args.sets:
         if subprocess.run(["docker", "image", "inspect", IMAGE], capture_output=True).returncode:
             sys.exit(f"harness: no image {IMAGE} (scripts/test-images.sh), or give --no-containers")

@@ -7,8 +7,9 @@ gnuplot-nox): the medians, with min..max bars where a chart has room for them.
                                       against ranks, stacked (1 agent, bare / 1 container)
     fence.json  -> fence-N.png        fence time against agents, per payload, N ranks
     pt2pt.json  -> latency.png, bandwidth.png   against message size, per MPI and launcher
-    scale.json  -> scale.png          the star against agents (one rank each), per payload:
-                                      fence time, cmpirun's CPU per fence, its peak RSS
+    scale.json  -> scale.png          the allgather against agents (one rank each), per payload
+                                      (and per star or tree, when the run had several): fence
+                                      time, cmpirun's CPU per fence, its peak RSS
 
 Prints the path of each chart it wrote. Exits 1 when gnuplot fails or DIR has no results.
 """
@@ -141,34 +142,44 @@ def plot_pt2pt(doc, outdir):
 
 
 def plot_scale(doc, outdir):
-    """Three panels side by side, agents on a log2 axis, one line per payload."""
+    """Three panels side by side, agents on a log2 axis, one line per payload (and per
+    allgather, star or tree of a fanout, when the run had several: trees dashed)."""
     panels = (("fence_ms", 1, "median fence (ms)"),
               ("launcher_cpu_per_fence_ms", 1, "cmpirun CPU per fence (ms)"),
               ("launcher_maxrss_kib", 1 / 1024, "cmpirun peak RSS (MiB), 11 fences"))
     payloads = sorted({d["payload"] for d in doc["derived"]})
+    # None (cmpirun's default choice) is drawn as a fanout of its own, first.
+    fanouts = sorted({d.get("fanout", 0) for d in doc["derived"]}, key=lambda f: -1 if f is None else f)
+    what = "star allgather" if fanouts == [0] else "allgather, star and trees,"
     blocks, script = [], [
         "set termoption noenhanced",
         "set multiplot layout 1,3 title " + quote(
-            "cmpirun's star allgather against agents, one rank each: pmix_fence, 11 fences a run "
+            f"cmpirun's {what} against agents, one rank each: pmix_fence, 11 fences a run "
             f"(medians of {doc['rounds']} rounds, min..max bars; {doc['cpus']} CPUs)"),
         "set logscale x 2", "set logscale y 10",
         "set xlabel 'agents'", "set key inside top left"]
     for key, scale, ylabel in panels:
         plots = []
         for size in payloads:
-            pts = []
-            for d in sorted(doc["derived"], key=lambda d: d["agents"]):
-                if d["payload"] != size:
-                    continue
-                f = d[key]
-                med, lo, hi = f["median"] * scale, f["min"] * scale, f["max"] * scale
-                if med > 0:  # a log axis: a per-fence cost lost in the noise is left out
-                    pts.append((d["agents"], med, max(lo, med / 100), hi))
-            if pts:
-                plots.append(f"$d{len(blocks)} using 1:2:3:4 with yerrorlines "
-                             f"title {quote(f'{size} B per rank')}")
-                blocks.append(pts)
-        if key == "launcher_cpu_per_fence_ms" and blocks and len(blocks[-1]) > 1:
+            for fanout in fanouts:
+                pts = []
+                for d in sorted(doc["derived"], key=lambda d: d["agents"]):
+                    if d["payload"] != size or d.get("fanout", 0) != fanout:
+                        continue
+                    f = d[key]
+                    med, lo, hi = f["median"] * scale, f["min"] * scale, f["max"] * scale
+                    if med > 0:  # a log axis: a per-fence cost lost in the noise is left out
+                        pts.append((d["agents"], med, max(lo, med / 100), hi))
+                if pts:
+                    name = f"{size} B per rank"
+                    if fanouts != [0]:
+                        name += (", default" if fanout is None else
+                                 f", tree {fanout}" if fanout else ", star")
+                    dash = f"dashtype {2 + fanouts.index(fanout)}" if fanout else "dashtype 1"
+                    plots.append(f"$d{len(blocks)} using 1:2:3:4 with yerrorlines {dash} "
+                                 f"title {quote(name)}")
+                    blocks.append(pts)
+        if key == "launcher_cpu_per_fence_ms" and fanouts == [0] and blocks and len(blocks[-1]) > 1:
             # What the star sends grows as agents^2: a guide through the largest payload's
             # first point.
             (x0, y0, _, _), x1 = blocks[-1][0], blocks[-1][-1][0]
@@ -177,7 +188,8 @@ def plot_scale(doc, outdir):
             blocks.append([(x0, y0), (x1, y0 * (x1 / x0) ** 2)])
         script += [f"set ylabel {quote(ylabel)}", "plot " + (", ".join(plots) or "NaN notitle")]
     script.append("unset multiplot")
-    gnuplot(script, blocks, os.path.join(outdir, "scale.png"), size="1500,550")
+    gnuplot(script, blocks, os.path.join(outdir, "scale.png"),
+            size="1500,550" if fanouts == [0] else "1800,700")
 
 
 def main():
