@@ -748,8 +748,10 @@ static int plan_agents(struct job *job)
 				   : job->runtime->sees_our_files ? job->cwd : "";
 		first += m->nranks;
 	}
-	job->wireup = wireup_create(job->nagents, job->nranks, job->plan->rank_node,
-				    opt->tree_fanout > 0 ? opt->tree_fanout : 0,
+	long fanout = opt->tree_fanout >= 0		 ? opt->tree_fanout
+		      : job->nagents > JOB_TREE_AUTO_AGENTS ? JOB_TREE_AUTO_FANOUT
+							 : 0;
+	job->wireup = wireup_create(job->nagents, job->nranks, job->plan->rank_node, fanout,
 				    &wireup_ops, job);
 	return job->wireup && rank_env(job) == 0 ? 0 : -1;
 }

@@ -15,6 +15,13 @@
 /* After SIGTERM, ranks still alive this long later get SIGKILL. */
 #define JOB_TERM_ESCALATE_MS 3000
 #define JOB_CONNECT_TIMEOUT_S 30
+/* Without --tree-fanout: the star up to this many agents, a tree of this fanout
+ * above. Measured (benchmarks/RESULTS.md, "Star or tree"): above 64 agents the
+ * tree's fences are as fast or faster and the launcher's CPU a fraction; up to
+ * 64 the star's are as fast or faster. 8 rather than 2: fewer levels, for the
+ * same time here. */
+#define JOB_TREE_AUTO_AGENTS 64
+#define JOB_TREE_AUTO_FANOUT 8
 
 struct plan;
 

@@ -43,7 +43,7 @@ struct cmpi_options {
 	const char *output_dir;  /* --output-filename DIR */
 	long timeout_s;  /* 0 = none */
 	long tree_fanout; /* --tree-fanout: children per agent in the allgather tree; 0: the
-			   * star; -1: not given */
+			   * star; -1 (not given): chosen by the number of agents */
 	bool verbose;
 	bool dry_run;
 	bool pmi_port;      /* --pmi-port: PMI-1 also on a loopback TCP port */

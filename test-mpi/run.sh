@@ -510,6 +510,19 @@ pmix:fence_all)
 	grep -q "allgather tree of $AGENTS agents" "$ERR" || [ -z "${CMPI_TEST_ARGS:-}" ] ||
 		fail "the job did not use the allgather tree"
 	;;
+pmix:tree_auto)
+	# Without --tree-fanout: the star up to 64 agents, a tree of fanout 8 above.
+	FENCE=${PMIX_FENCE:?set PMIX_FENCE to the pmix_fence binary}
+	run_job "$AGENTS" "$FENCE" -s 100 -r 2
+	expect_rc 0
+	expect_one_line "pmix_fence ok: size $AGENTS payload 100 rounds 2"
+	if [ "$AGENTS" -gt 64 ]; then
+		grep -q "allgather tree of $AGENTS agents, fanout 8" "$ERR" || fail "no tree above 64 agents"
+	else
+		grep -q "allgather tree" "$ERR" && fail "a tree for $AGENTS agents"
+		grep -q "fence pmix #0 done: .* from $AGENTS agents" "$ERR" || fail "not the star"
+	fi
+	;;
 pmix:tree_lost)
 	# A chain of agents (--tree-fanout 1): node 1 is node 0's child and node 2's
 	# parent. SIGKILL to it while the ranks are in fences ends the job at once,

@@ -781,6 +781,29 @@ static void flags(void **state)
 	assert_error(engine, "--engine needs --image");
 }
 
+static void tree_fanout(void **state)
+{
+	char *tree[] = {"cmpirun", "--agents", "8", "--tree-fanout", "4", "prog", NULL};
+	char *star[] = {"cmpirun", "--tree-fanout=0", "prog", NULL};
+	char *plain[] = {"cmpirun", "prog", NULL};
+	char *negative[] = {"cmpirun", "--tree-fanout", "-1", "prog", NULL};
+	char *huge[] = {"cmpirun", "--tree-fanout", "1025", "prog", NULL};
+	struct cmpi_options o;
+	char err[256];
+	(void)state;
+	assert_int_equal(parse(ARGC(tree), tree, &o, err), CMPI_OPTIONS_RUN);
+	assert_int_equal(o.tree_fanout, 4);
+	cmpi_options_free(&o);
+	assert_int_equal(parse(ARGC(star), star, &o, err), CMPI_OPTIONS_RUN);
+	assert_int_equal(o.tree_fanout, 0);
+	cmpi_options_free(&o);
+	assert_int_equal(parse(ARGC(plain), plain, &o, err), CMPI_OPTIONS_RUN);
+	assert_int_equal(o.tree_fanout, -1);
+	cmpi_options_free(&o);
+	assert_error(negative, "--tree-fanout must be a whole number from 0 to 1024, not '-1'");
+	assert_error(huge, "--tree-fanout must be a whole number from 0 to 1024, not '1025'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -809,6 +832,7 @@ int main(void)
 		cmocka_unit_test(refused_options),
 		cmocka_unit_test(output_options),
 		cmocka_unit_test(flags),
+		cmocka_unit_test(tree_fanout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
