@@ -4,7 +4,7 @@
 _cmpirun_options='-n -np -c -N --npernode -ppn --map-by --bind-to --report-bindings
 	--oversubscribe --agents -H --host -hosts --hostfile -f --machinefile -x -genv -env --mca
 	-wdir --wdir --tag-output -l --label --output-filename --image --engine --stage
-	--launcher-addr --pull --cleanup --timeout --report-timing --report-json --dry-run -v --verbose --pmi-port --allow-run-as-root
+	--launcher-addr --pull --cleanup --timeout --report-timing --report-json --dry-run -v --verbose --pmi-port --tree-fanout --allow-run-as-root
 	-h --help -V --version'
 
 # How many values option $1 takes (0, 1 or 2). cmpirun, like mpirun, takes long options
@@ -17,7 +17,7 @@ _cmpirun_nargs()
 	*=*) echo 0 ;;
 	n | np | c | N | npernode | ppn | map-by | bind-to | agents | H | host | hosts | hostfile | \
 		f | machinefile | x | wdir | output-filename | image | engine | stage | launcher-addr | timeout | \
-		report-json)
+		report-json | tree-fanout)
 		echo 1 ;;
 	genv | env | mca) echo 2 ;;
 	*) echo 0 ;;
