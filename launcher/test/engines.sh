@@ -11,7 +11,8 @@
 #           engine; this host's engine and another's in one job; a host whose engine
 #           is down; a host lost mid-job (every process on it killed)
 #   hosts_mpi  test-mpi's hello, ring and allreduce (Open MPI and MPICH) across 2 and
-#           4 such hosts, the programs uploaded with --stage
+#           4 such hosts, the programs uploaded with --stage; allreduce over an allgather
+#           tree of the 4 hosts (--tree-fanout 1)
 # Skipped (77) without a Docker engine, or without the tools a case needs.
 set -u
 
@@ -444,6 +445,20 @@ hosts_mpi)
 				for ((i = 1; i <= n; i++)); do JOB=$JOB no_containers_left host_docker "$i"; done
 			done
 		done
+	done
+	# The allgather tree across hosts: a chain h1 <- h2 <- h3 <- h4, each agent
+	# listening for its child on its host's own address.
+	for mpi in openmpi mpich; do
+		run_tls_job -n 4 --hostfile "$WORK/hosts4" --tree-fanout 1 --image "$image" \
+			--stage "$bin/allreduce.$mpi" "./allreduce.$mpi"
+		expect_rc 0
+		grep -qx 'allreduce ok' "$OUT" || fail "allreduce.$mpi over the tree on 4 hosts"
+		expect_err "allgather tree of 4 agents, fanout 1"
+		for ((i = 2; i <= 4; i++)); do
+			expect_err "cmpi-agent\\[$((i - 1))\\]: allgather tree: parent ${HOST_ADDR[i - 1]//./\\.}:[0-9]+,"
+		done
+		echo "allreduce.$mpi over a tree of 4 hosts: ok"
+		for ((i = 1; i <= 4; i++)); do JOB=$JOB no_containers_left host_docker "$i"; done
 	done
 	;;
 *)
