@@ -59,7 +59,7 @@ static bool launcher_gone(const char *label, const char *host)
 	return now != start;
 }
 
-int cleanup_run(const char *engine_url)
+int cleanup_run(const char *engine_url, bool name_engine)
 {
 	struct docker_error err;
 	char host[256], **ids = NULL, **launchers = NULL, **job_ids = NULL, **jobs = NULL;
@@ -103,6 +103,8 @@ int cleanup_run(const char *engine_url)
 	}
 	printf("cmpirun: removed %ld container%s of finished jobs", removed,
 	       removed == 1 ? "" : "s");
+	if (name_engine)
+		printf(" on %s", docker_url(d));
 	if (kept)
 		printf("; kept %ld of jobs still running or launched from another host", kept);
 	printf("\n");
@@ -113,4 +115,21 @@ out:
 	cmpi_strv_free(jobs);
 	docker_free(d);
 	return rc;
+}
+
+int cleanup_engines(const struct cmpi_options *opt)
+{
+	int rc = 0;
+	for (size_t i = 0; i < opt->nhosts; i++) {
+		const char *url = opt->hosts[i].engine ? opt->hosts[i].engine : opt->engine;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const char *other =
+			    opt->hosts[k].engine ? opt->hosts[k].engine : opt->engine;
+			seen = url == other || (url && other && !strcmp(url, other));
+		}
+		int one = seen ? 0 : cleanup_run(url, true);
+		rc = rc ? rc : one;
+	}
+	return opt->nhosts ? rc : cleanup_run(opt->engine, false);
 }

@@ -58,7 +58,7 @@ static int run(int argc, char **argv, struct cmpi_options *opt)
 	}
 	cmpi_set_verbose(opt->verbose);
 	if (opt->cleanup)
-		return cleanup_run(opt->engine);
+		return cleanup_engines(opt);
 	gethostname(host, sizeof host - 1);
 	/* Inside a Slurm allocation, its nodes are the hosts unless the line names some. */
 	if (!opt->nhosts && !opt->nagents && slurm_in_allocation()) {

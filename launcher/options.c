@@ -219,7 +219,8 @@ void cmpi_options_help(FILE *out)
 		"      --pull       pull the image from its registry when the engine does\n"
 		"                   not have it (without it, a missing image is an error)\n"
 		"      --cleanup    remove the containers of jobs whose cmpirun is gone\n"
-		"                   (killed with SIGKILL, say), then exit\n"
+		"                   (killed with SIGKILL, say), then exit; with -H or\n"
+		"                   --hostfile, on every engine of those hosts\n"
 		"\n"
 		"Reports and control:\n"
 		"      --timeout S  kill the job after S seconds\n"
@@ -704,6 +705,13 @@ void cmpi_options_free(struct cmpi_options *opt)
 /* Checks between options, once every section is read. */
 static enum cmpi_options_result check(struct cmpi_options *opt, char *err, size_t errlen)
 {
+	for (size_t i = 0; i < opt->nhost_engines; i++) {
+		const char *arg = opt->host_engines[i];
+		size_t namelen = strcspn(arg, "=");
+		if (cmpi_hosts_set_engine(opt->hosts, opt->nhosts, arg, namelen, arg + namelen + 1,
+					  "--engine", err, errlen) < 0)
+			return CMPI_OPTIONS_ERROR;
+	}
 	if (opt->cleanup) {
 		if (opt->napps > 1 || opt->apps[0].argv) {
 			snprintf(err, errlen, "--cleanup runs no program");
@@ -728,13 +736,6 @@ static enum cmpi_options_result check(struct cmpi_options *opt, char *err, size_
 		snprintf(err, errlen, "%s needs --image",
 			 opt->pull ? "--pull" : opt->nstage ? "--stage" : "--engine");
 		return CMPI_OPTIONS_ERROR;
-	}
-	for (size_t i = 0; i < opt->nhost_engines; i++) {
-		const char *arg = opt->host_engines[i];
-		size_t namelen = strcspn(arg, "=");
-		if (cmpi_hosts_set_engine(opt->hosts, opt->nhosts, arg, namelen, arg + namelen + 1,
-					  "--engine", err, errlen) < 0)
-			return CMPI_OPTIONS_ERROR;
 	}
 	if (opt->nagents && opt->nhosts) {
 		snprintf(err, errlen,

@@ -9,7 +9,8 @@
 #           (SIGTERM and started again)
 #   hosts   four such "hosts" on a bridge, one job across them each through its own
 #           engine; this host's engine and another's in one job; a host whose engine
-#           is down; a host lost mid-job (every process on it killed)
+#           is down; a host lost mid-job (every process on it killed); --cleanup
+#           with the hosts' file on the engines of two of them
 #   hosts_mpi  test-mpi's hello, ring and allreduce (Open MPI and MPICH) across 2 and
 #           4 such hosts, the programs uploaded with --stage; allreduce over an allgather
 #           tree of the 4 hosts (--tree-fanout 1)
@@ -413,6 +414,37 @@ hosts)
 	left=$(ls -d /dev/shm/cmpi-"$JOB"-* /tmp/cmpi-"$JOB"-* 2>/dev/null | grep -v "^/dev/shm/cmpi-$JOB-2-")
 	rm -rf /dev/shm/cmpi-"$JOB"-2-*
 	[ -z "$left" ] || fail "left by the other hosts' agents: $left"
+
+	# --cleanup with the hosts' file goes to every host's engine: a container on h1
+	# and one on h2 labelled as a job of a cmpirun of this host that is gone (the
+	# pid of a process that has exited), and one of a cmpirun still running (ours).
+	true &
+	dead=$!
+	wait "$dead"
+	for i in 1 2; do
+		host_docker "$i" create --label cmpi.job=cleanup-test \
+			--label "cmpi.launcher=$(hostname)/$dead/1" cmpi-test/static:1 /prog >/dev/null ||
+			fail "cannot create a container on h$i"
+	done
+	host_docker 1 create --label cmpi.job=cleanup-test \
+		--label "cmpi.launcher=$(hostname)/$$/$(awk '{print $22}' /proc/$$/stat)" \
+		cmpi-test/static:1 /prog >/dev/null || fail "cannot create a container on h1"
+	CLEANUP+=("host_docker 1 rm -f \$(host_docker 1 ps -aq --filter label=cmpi.job=cleanup-test)")
+	head -n 2 "$WORK/hosts4" >"$WORK/hosts2"
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs "$CMPIRUN" --cleanup --hostfile "$WORK/hosts2" \
+		>"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc 0
+	for i in 1 2; do
+		grep -qx "cmpirun: removed 1 container of finished jobs on tcp://${HOST_ADDR[i]}:2376.*" \
+			"$OUT" || fail "--cleanup did not say it removed h$i's container"
+	done
+	grep -q "; kept 1 of jobs still running" "$OUT" || fail "--cleanup did not keep the live job's"
+	[ "$(host_docker 1 ps -aq --filter label=cmpi.job=cleanup-test | wc -l)" -eq 1 ] ||
+		fail "h1 does not have exactly the live job's container left"
+	[ -z "$(host_docker 2 ps -aq --filter label=cmpi.job=cleanup-test)" ] ||
+		fail "h2's container is still there"
+	echo "--cleanup over the engines of 2 hosts: ok"
 	;;
 hosts_mpi)
 	bin=${TEST_MPI_BIN:?set TEST_MPI_BIN to the build directory of test-mpi}

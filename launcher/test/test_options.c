@@ -374,6 +374,15 @@ static void host_engines(void **state)
 	cmpi_options_free(&o);
 	unlink(path);
 
+	/* --cleanup takes the hosts' engines too: it goes to each. */
+	char *cleanup[] = {"cmpirun", "--cleanup", "-H", "a,b", "--engine", "b=tcp://b:1", NULL};
+	assert_int_equal(parse(ARGC(cleanup), cleanup, &o, err), CMPI_OPTIONS_RUN);
+	assert_true(o.cleanup);
+	assert_int_equal(o.nhosts, 2);
+	assert_null(o.hosts[0].engine);
+	assert_string_equal(o.hosts[1].engine, "tcp://b:1");
+	cmpi_options_free(&o);
+
 	char *unknown[] = {"cmpirun", "--image", "i", "-H", "a", "--engine", "b=tcp://b:1", "p", NULL};
 	assert_error(unknown, "--engine: no host 'b' in --host or --hostfile");
 	char *two[] = {"cmpirun", "--image", "i", "-H", "a", "--engine", "a=tcp://b:1",
