@@ -59,7 +59,7 @@ static bool launcher_gone(const char *label, const char *host)
 	return now != start;
 }
 
-int cleanup_run(const char *engine_url, bool name_engine)
+int cleanup_run(const char *engine_url, const char *certs, bool name_engine)
 {
 	struct docker_error err;
 	char host[256], **ids = NULL, **launchers = NULL, **job_ids = NULL, **jobs = NULL;
@@ -68,7 +68,7 @@ int cleanup_run(const char *engine_url, bool name_engine)
 	if (gethostname(host, sizeof host) < 0)
 		return JOB_EXIT_ERROR;
 	host[sizeof host - 1] = '\0';
-	struct docker *d = docker_connect(engine_url, &err);
+	struct docker *d = docker_connect_certs(engine_url, certs, &err);
 	if (!d) {
 		cmpi_error("%s", err.message);
 		return JOB_EXIT_ERROR;
@@ -128,8 +128,8 @@ int cleanup_engines(const struct cmpi_options *opt)
 			    opt->hosts[k].engine ? opt->hosts[k].engine : opt->engine;
 			seen = url == other || (url && other && !strcmp(url, other));
 		}
-		int one = seen ? 0 : cleanup_run(url, true);
+		int one = seen ? 0 : cleanup_run(url, opt->hosts[i].certs, true);
 		rc = rc ? rc : one;
 	}
-	return opt->nhosts ? rc : cleanup_run(opt->engine, false);
+	return opt->nhosts ? rc : cleanup_run(opt->engine, NULL, false);
 }

@@ -16,6 +16,7 @@
 struct docker {
 	CURL *curl;
 	char *url;  /* as the user names it: unix:///var/run/docker.sock */
+	char *cert_dir; /* TLS client files for this engine; NULL: $DOCKER_CERT_PATH */
 	char *base; /* what requests start with: http://localhost/v1.40 */
 	char *body; /* the last response */
 	size_t len, cap;
@@ -121,7 +122,8 @@ static int engine_error(struct docker *d, long status, const char *what, struct 
 
 /* How to reach the engine at url, on any curl handle: its unix socket, or
  * tcp with TLS as Docker's own client does. */
-static int configure_transport(CURL *curl, const char *url, char **base, struct docker_error *err)
+static int configure_transport(CURL *curl, const char *url, const char *cert_dir, char **base,
+			       struct docker_error *err)
 {
 	if (strncmp(url, "unix://", 7) == 0) {
 		curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, url + 7);
@@ -136,16 +138,17 @@ static int configure_transport(CURL *curl, const char *url, char **base, struct 
 		return -1;
 	}
 	/* Docker's convention: TLS when DOCKER_TLS_VERIFY is set, with the three
-	 * PEM files in DOCKER_CERT_PATH (default ~/.docker). */
+	 * PEM files in DOCKER_CERT_PATH (default ~/.docker). An engine given its
+	 * own directory (a hostfile's certs=) always uses TLS, with those files. */
 	const char *verify = getenv("DOCKER_TLS_VERIFY");
-	bool tls = verify && *verify && strcmp(verify, "0") != 0;
+	bool tls = cert_dir || (verify && *verify && strcmp(verify, "0") != 0);
 	if (base && asprintf(base, "%s://%s/v" DOCKER_API_VERSION, tls ? "https" : "http",
 			     url + 6) < 0) {
 		*base = NULL;
 		return -1;
 	}
 	if (tls) {
-		const char *dir = getenv("DOCKER_CERT_PATH");
+		const char *dir = cert_dir ? cert_dir : getenv("DOCKER_CERT_PATH");
 		char ca[512], cert[512], key[512], home[400];
 		snprintf(home, sizeof home, "%s/.docker", getenv("HOME") ? getenv("HOME") : "");
 		if (!dir || !*dir)
@@ -164,7 +167,7 @@ CURL *docker_stream_handle(const struct docker *d, const char *path)
 {
 	CURL *curl = curl_easy_init();
 	char *url = NULL;
-	if (!curl || configure_transport(curl, d->url, NULL, NULL) < 0 ||
+	if (!curl || configure_transport(curl, d->url, d->cert_dir, NULL, NULL) < 0 ||
 	    asprintf(&url, "%s%s", d->base, path) < 0) {
 		curl_easy_cleanup(curl);
 		return NULL;
@@ -177,14 +180,15 @@ CURL *docker_stream_handle(const struct docker *d, const char *path)
 }
 
 /* A handle on url, not yet asked anything. */
-static struct docker *handle_new(const char *url, struct docker_error *err)
+static struct docker *handle_new(const char *url, const char *cert_dir, struct docker_error *err)
 {
 	struct docker *d = calloc(1, sizeof *d);
 	if (d) {
 		d->url = strdup(url);
+		d->cert_dir = cert_dir ? strdup(cert_dir) : NULL;
 		d->curl = curl_easy_init();
 	}
-	if (!d || !d->url || !d->curl) {
+	if (!d || !d->url || !d->curl || (cert_dir && !d->cert_dir)) {
 		set_error(err, 0, "out of memory");
 		docker_free(d);
 		return NULL;
@@ -198,7 +202,7 @@ static struct docker *handle_new(const char *url, struct docker_error *err)
 	 * Not a total timeout: a pull streams progress for minutes. */
 	curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_LOW_SPEED_TIME, (long)DOCKER_SILENCE_TIMEOUT_S);
-	if (configure_transport(d->curl, url, &d->base, err) < 0) {
+	if (configure_transport(d->curl, url, cert_dir, &d->base, err) < 0) {
 		docker_free(d);
 		return NULL;
 	}
@@ -207,11 +211,17 @@ static struct docker *handle_new(const char *url, struct docker_error *err)
 
 struct docker *docker_connect(const char *url, struct docker_error *err)
 {
+	return docker_connect_certs(url, NULL, err);
+}
+
+struct docker *docker_connect_certs(const char *url, const char *cert_dir,
+				    struct docker_error *err)
+{
 	if (!url || !*url)
 		url = getenv("DOCKER_HOST");
 	if (!url || !*url)
 		url = DOCKER_DEFAULT_HOST;
-	struct docker *d = handle_new(url, err);
+	struct docker *d = handle_new(url, cert_dir, err);
 	if (!d)
 		return NULL;
 	/* _ping lives outside the versioned tree; an engine older than the
@@ -231,7 +241,7 @@ fail:
 
 struct docker *docker_clone(const struct docker *d)
 {
-	return handle_new(d->url, NULL);
+	return handle_new(d->url, d->cert_dir, NULL);
 }
 
 void docker_free(struct docker *d)
@@ -241,6 +251,7 @@ void docker_free(struct docker *d)
 	if (d->curl)
 		curl_easy_cleanup(d->curl);
 	free(d->url);
+	free(d->cert_dir);
 	free(d->base);
 	free(d->body);
 	free(d);

@@ -44,6 +44,10 @@ struct docker_container_spec {
  * with ca.pem, cert.pem and key.pem from $DOCKER_CERT_PATH (~/.docker).
  * Pings it; NULL with err filled when it cannot be reached or is too old. */
 struct docker *docker_connect(const char *url, struct docker_error *err);
+/* The same with this engine's own TLS files (ca.pem, cert.pem, key.pem) in
+ * cert_dir, which turns TLS on whatever DOCKER_TLS_VERIFY says; NULL: as above. */
+struct docker *docker_connect_certs(const char *url, const char *cert_dir,
+				    struct docker_error *err);
 /* Another handle on the same engine, for another thread (a handle serves
  * one thread at a time). Does not ping. NULL when out of memory. */
 struct docker *docker_clone(const struct docker *d);

@@ -81,6 +81,28 @@ int cmpi_hosts_set_engine(struct cmpi_host *hosts, size_t nhosts, const char *na
 	return -1;
 }
 
+/* A hostfile line's certs=DIR for host name, which has its engine already. */
+static int set_certs(struct cmpi_host *hosts, size_t nhosts, const char *name, size_t namelen,
+		     const char *certs, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < nhosts; i++) {
+		struct cmpi_host *h = &hosts[i];
+		if (strlen(h->name) != namelen || memcmp(h->name, name, namelen) != 0)
+			continue;
+		if (h->certs && strcmp(h->certs, certs) != 0) {
+			snprintf(why, whylen,
+				 "host '%s' is given two certs= directories, %s and %s", h->name,
+				 h->certs, certs);
+			return -1;
+		}
+		if (!h->certs && !(h->certs = strdup(certs))) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int cmpi_hosts_add_list(struct cmpi_host **hosts, size_t *nhosts, const char *list,
 			const char *what, char *err, size_t errlen)
 {
@@ -116,7 +138,7 @@ static int hostfile_line(char *line, struct cmpi_host **hosts, size_t *nhosts, c
 	static const char space[] = " \t\r\n\v\f";
 	char *save = NULL;
 	char *name = strtok_r(line, space, &save);
-	const char *engine = NULL;
+	const char *engine = NULL, *certs = NULL;
 	long slots = 0;
 
 	if (!name)
@@ -147,9 +169,14 @@ static int hostfile_line(char *line, struct cmpi_host **hosts, size_t *nhosts, c
 			engine = tok + 7;
 			continue;
 		}
+		if (strncmp(tok, "certs=", 6) == 0 && tok[6]) {
+			certs = tok + 6;
+			continue;
+		}
 		if (strncmp(tok, "slots=", 6) != 0) {
 			snprintf(why, whylen,
-				 "'%s' is not understood (NAME [slots=N] [engine=URL], or NAME:N)",
+				 "'%s' is not understood (NAME [slots=N] [engine=URL [certs=DIR]], "
+				 "or NAME:N)",
 				 tok);
 			return -1;
 		}
@@ -163,9 +190,14 @@ static int hostfile_line(char *line, struct cmpi_host **hosts, size_t *nhosts, c
 			return -1;
 		}
 	}
+	if (certs && (!engine || strncmp(engine, "tcp://", 6) != 0)) {
+		snprintf(why, whylen, "certs= is for a host's tcp:// engine= (its TLS files)");
+		return -1;
+	}
 	if (cmpi_hosts_add(hosts, nhosts, name, namelen, slots, why, whylen) < 0 ||
 	    (engine && cmpi_hosts_set_engine(*hosts, *nhosts, name, namelen, engine, "engine=",
-					     why, whylen) < 0))
+					     why, whylen) < 0) ||
+	    (certs && set_certs(*hosts, *nhosts, name, namelen, certs, why, whylen) < 0))
 		return -1;
 	return 1;
 }
@@ -221,6 +253,7 @@ void cmpi_hosts_free(struct cmpi_host *hosts, size_t nhosts)
 	for (size_t i = 0; i < nhosts; i++) {
 		free(hosts[i].name);
 		free(hosts[i].engine);
+		free(hosts[i].certs);
 	}
 	free(hosts);
 }

@@ -23,7 +23,8 @@ int cmpi_hosts_add_list(struct cmpi_host **hosts, size_t *nhosts, const char *li
 			const char *what, char *err, size_t errlen);
 
 /* Reads a hostfile, one host a line: Open MPI's "NAME [slots=N]", MPICH's "NAME:N", or
- * "NAME", each optionally with "engine=URL" (the host's container engine); '#' starts a
+ * "NAME", each optionally with "engine=URL" (the host's container engine) and, for a
+ * tcp:// engine, "certs=DIR" (its TLS files, instead of $DOCKER_CERT_PATH); '#' starts a
  * comment. Errors say "hostfile PATH line L: ...". */
 int cmpi_hostfile_read(const char *path, struct cmpi_host **hosts, size_t *nhosts, char *err,
 		       size_t errlen);

@@ -597,14 +597,15 @@ static struct runtime *slurm_runtime(struct job *job)
 	return rt;
 }
 
-/* One engine's share of the job, nodes[0..n): the engine must answer and have
+/* One engine's share of the job, nodes[0..n), reached with its TLS files in
+ * certs (NULL: $DOCKER_CERT_PATH): the engine must answer and have
  * the image, which is said before anything starts anywhere. A registry is asked
  * for a missing image only with --pull. */
-static struct runtime *engine_runtime(struct job *job, const char *url,
+static struct runtime *engine_runtime(struct job *job, const char *url, const char *certs,
 				      const struct docker_job *dj, const long *nodes, long n)
 {
 	struct docker_error err;
-	struct docker *engine = docker_connect(url, &err);
+	struct docker *engine = docker_connect_certs(url, certs, &err);
 	int have = engine ? docker_image_exists(engine, job->opt->image, &err) : -1;
 	struct runtime *rt = NULL;
 	/* Hosts each with an engine of its own: say which host's failed. */
@@ -660,7 +661,9 @@ static struct runtime *docker_runtime(struct job *job)
 			}
 		}
 		const char *url = plan->nodes[i].engine ? plan->nodes[i].engine : job->opt->engine;
-		if (!(members[nmembers] = engine_runtime(job, url, &dj, nodes, n)))
+		/* Hosts sharing one engine share its TLS files: the first host's. */
+		if (!(members[nmembers] =
+			  engine_runtime(job, url, plan->nodes[i].certs, &dj, nodes, n)))
 			goto out; /* said why */
 		nmembers++;
 	}

@@ -15,6 +15,7 @@ struct cmpi_host {
 	char *name;
 	long slots; /* 0: none given (mpirun counts 1 for -H, 1 for a hostfile line) */
 	char *engine; /* its container engine's URL (engine= or --engine NAME=URL); NULL: the default */
+	char *certs;  /* its engine's TLS files (a hostfile's certs=DIR); NULL: $DOCKER_CERT_PATH */
 };
 
 /* One program of the job; an MPMD job `a : -n 2 b` has several. */

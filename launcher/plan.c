@@ -40,6 +40,7 @@ static int node_names(const struct cmpi_options *opt, const char *hostname, stru
 			n->name = strdup(opt->hosts[i].name);
 			n->slots = opt->hosts[i].slots > 0 ? opt->hosts[i].slots : 1;
 			n->engine = opt->hosts[i].engine;
+			n->certs = opt->hosts[i].certs;
 		} else if (p->nnodes == 1) {
 			n->name = strdup(hostname);
 		} else if (asprintf(&n->name, "%s-%ld", hostname, i) < 0) {

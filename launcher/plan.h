@@ -16,6 +16,7 @@ struct plan_node {
 	uint32_t *ranks;   /* [nranks], ascending */
 	long first_slot;   /* ranks placed on its machine by the nodes before it */
 	const char *engine; /* its container engine (the host's engine=); NULL: the default */
+	const char *certs;  /* that engine's TLS files (certs=); NULL: $DOCKER_CERT_PATH */
 };
 
 struct plan {

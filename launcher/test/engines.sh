@@ -9,8 +9,8 @@
 #           (SIGTERM and started again)
 #   hosts   four such "hosts" on a bridge, one job across them each through its own
 #           engine; this host's engine and another's in one job; a host whose engine
-#           is down; a host lost mid-job (every process on it killed); --cleanup
-#           with the hosts' file on the engines of two of them
+#           is down; TLS files per host (certs=); a host lost mid-job (every process
+#           on it killed); --cleanup with the hosts' file on the engines of two of them
 #   hosts_mpi  test-mpi's hello, ring and allreduce (Open MPI and MPICH) across 2 and
 #           4 such hosts, the programs uploaded with --stage; allreduce over an allgather
 #           tree of the 4 hosts (--tree-fanout 1)
@@ -361,6 +361,23 @@ hosts)
 		[ "$(grep -cxF "netns ${HOST_NETNS[i]}" "$ERR")" -eq 2 ] || fail "host h$i did not run 2 ranks"
 		no_containers_on "$i"
 	done
+
+	# 1b. TLS files per host (certs=DIR in the hostfile), with no DOCKER_CERT_PATH
+	# or DOCKER_TLS_VERIFY: each host's engine is reached with its own directory.
+	# A directory without the right files is that host's error, before anything starts.
+	for i in 1 2; do
+		mkdir -p "$WORK/certs-h$i"
+		cp "$certs"/*.pem "$WORK/certs-h$i/"
+		echo "h$i slots=1 engine=tcp://${HOST_ADDR[i]}:2376 certs=$WORK/certs-h$i" >>"$WORK/hosts-certs"
+	done
+	run_job -n 2 --hostfile "$WORK/hosts-certs" --image cmpi-test/static:1 /prog
+	expect_rc 0
+	expect_ranks 2
+	rm "$WORK/certs-h2/key.pem"
+	run_job -n 2 --hostfile "$WORK/hosts-certs" --image cmpi-test/static:1 /prog
+	expect_rc 1
+	expect_err "^cmpirun: host 'h2': .*tcp://${HOST_ADDR[2]//./\\.}:2376"
+	no_containers_on 1
 
 	# 2. This host's engine and another host's in one job (-H and --engine
 	# HOST=URL): one rank here, one on h1.

@@ -355,7 +355,7 @@ static void host_engines(void **state)
 	struct cmpi_options o;
 	char err[256];
 	(void)state;
-	write_hostfile(path, "h1 slots=2 engine=tcp://198.18.251.2:2376\n"
+	write_hostfile(path, "h1 slots=2 engine=tcp://198.18.251.2:2376 certs=/etc/cmpi/h1\n"
 			     "h2:3 engine=unix:///run/h2.sock\n"
 			     "localhost\n");
 	char *argv[] = {"cmpirun", "--image", "img", "--hostfile", path, "--engine",
@@ -364,6 +364,8 @@ static void host_engines(void **state)
 	assert_int_equal(parse(ARGC(argv), argv, &o, err), CMPI_OPTIONS_RUN);
 	assert_int_equal(o.nhosts, 4);
 	assert_string_equal(o.hosts[0].engine, "tcp://198.18.251.2:2376");
+	assert_string_equal(o.hosts[0].certs, "/etc/cmpi/h1");
+	assert_null(o.hosts[1].certs);
 	assert_int_equal(o.hosts[1].slots, 3);
 	assert_string_equal(o.hosts[1].engine, "unix:///run/h2.sock");
 	assert_null(o.hosts[2].engine);
@@ -411,8 +413,13 @@ static void hostfile_errors(void **state)
 		{"a slots=0\n", "line 1: slots must be a whole number from 1 to 65536 in 'slots=0'"},
 		{"a\nb:0\n", "line 2: slots must be a whole number from 1 to 65536 in 'b:0'"},
 		{"a\n:4\n", "line 2: no host name in ':4'"},
-		{"a cpus=2\n", "line 1: 'cpus=2' is not understood (NAME [slots=N] [engine=URL], "
-				"or NAME:N)"},
+		{"a cpus=2\n", "line 1: 'cpus=2' is not understood (NAME [slots=N] [engine=URL "
+				"[certs=DIR]], or NAME:N)"},
+		{"a certs=/c\n", "line 1: certs= is for a host's tcp:// engine= (its TLS files)"},
+		{"a engine=unix:///s certs=/c\n",
+		 "line 1: certs= is for a host's tcp:// engine= (its TLS files)"},
+		{"a engine=tcp://h:1 certs=/c\na engine=tcp://h:1 certs=/d\n",
+		 "line 2: host 'a' is given two certs= directories, /c and /d"},
 		{"a engine=http://h:1\n", "line 1: engine=: engine 'http://h:1' is neither "
 					  "unix:///PATH nor tcp://HOST:PORT"},
 		{"a engine=tcp://h:1\na engine=tcp://g:1\n",
