@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmpi/gather.h"
 #include "cmpi/util.h"
 
 /* A connection must say HELLO this soon, and no more than this many may wait:
@@ -37,18 +38,6 @@ struct child {
 	struct child *next;
 };
 
-/* One allgather, from this node's first part until its result has gone down. */
-struct gather {
-	uint8_t kind;
-	uint32_t seq;
-	bool own_in;	/* this node's ranks have entered it */
-	bool *child_in; /* [nchildren], allocated with the first child's part */
-	long arrived;
-	bool sent; /* went up: only the result is awaited */
-	struct evbuffer *data;
-	struct gather *next;
-};
-
 struct agent_tree {
 	struct event_base *base;
 	struct evbuffer *ctl;
@@ -63,7 +52,10 @@ struct agent_tree {
 	struct child *children;
 	long nwaiting; /* connections that have not joined yet */
 	long njoined;
-	struct gather *gathers;
+	/* From this node's first part until the result has gone down. Source 0
+	 * is this node's ranks, 1 + i child i; before TREE the number of children
+	 * is not known, so every gather has room for the most. */
+	struct cmpi_gather *gathers;
 	bool broken;  /* a tree link is gone: nothing can complete */
 	bool failing; /* ... and the grace is over: allgathers fail as they come */
 	char broken_why[160];
@@ -77,47 +69,13 @@ static struct evbuffer *up(struct agent_tree *t)
 
 /* ---- allgathers ---- */
 
-static void gather_free(struct gather *g)
-{
-	if (g->data)
-		evbuffer_free(g->data);
-	free(g->child_in);
-	free(g);
-}
-
-static struct gather *gather_find(struct agent_tree *t, uint8_t kind, uint32_t seq, bool create)
-{
-	for (struct gather *g = t->gathers; g; g = g->next)
-		if (g->kind == kind && g->seq == seq)
-			return g;
-	if (!create)
-		return NULL;
-	struct gather *g = calloc(1, sizeof *g);
-	if (!g || !(g->data = evbuffer_new())) {
-		free(g);
-		return NULL;
-	}
-	g->kind = kind;
-	g->seq = seq;
-	g->next = t->gathers;
-	t->gathers = g;
-	return g;
-}
-
-static void gather_unlink(struct agent_tree *t, struct gather *g)
-{
-	struct gather **pp = &t->gathers;
-	while (*pp != g)
-		pp = &(*pp)->next;
-	*pp = g->next;
-	gather_free(g);
-}
+#define GATHER_SOURCES (1 + CMPI_TREE_MAX_CHILDREN)
 
 /* The result goes to every child as one frame their buffers share, then to our ranks. */
 static void deliver(struct agent_tree *t, const struct cmpi_msg_fence *m)
 {
-	struct gather *g = gather_find(t, m->kind, m->seq, false);
-	bool own = g && g->own_in;
+	struct cmpi_gather *g = cmpi_gather_find(&t->gathers, m->kind, m->seq, 0);
+	bool own = g && g->from[0];
 	struct evbuffer *frame = evbuffer_new();
 	if (!frame || cmpi_msg_fence_write(frame, CMPI_MSG_FENCE_OUT, m) < 0)
 		cmpi_error("out of memory for an allgather's result");
@@ -127,7 +85,7 @@ static void deliver(struct agent_tree *t, const struct cmpi_msg_fence *m)
 	if (frame)
 		evbuffer_free(frame);
 	if (g)
-		gather_unlink(t, g);
+		cmpi_gather_remove(&t->gathers, g);
 	if (own)
 		t->ops->result(t->ctx, m);
 }
@@ -138,11 +96,12 @@ static void deliver_error(struct agent_tree *t, uint8_t kind, uint32_t seq)
 	deliver(t, &m);
 }
 
-/* Sends the gathered parts up once every one is in (and we know how many that is). */
-static void gather_try_send(struct agent_tree *t, struct gather *g)
+/* Sends the gathered parts up once every one is in and we know how many that is:
+ * called after each part and once at TREE, so it sends each gather once. */
+static void gather_try_send(struct agent_tree *t, struct cmpi_gather *g)
 {
 	char why[160];
-	if (!t->placed || g->sent || !g->own_in || g->arrived != 1 + (long)t->place.nchildren)
+	if (!t->placed || g->arrived != 1 + (long)t->place.nchildren)
 		return;
 	struct cmpi_msg_fence m = {.kind = g->kind, .seq = g->seq};
 	m.len = evbuffer_get_length(g->data);
@@ -154,8 +113,7 @@ static void gather_try_send(struct agent_tree *t, struct gather *g)
 		deliver_error(t, g->kind, g->seq);
 		return;
 	}
-	g->sent = true;
-	evbuffer_drain(g->data, m.len);
+	evbuffer_drain(g->data, m.len); /* only the result is awaited now */
 }
 
 /* One part: from this node (child NULL) or from a child. -1 when it breaks the protocol. */
@@ -169,15 +127,14 @@ static int gather_add(struct agent_tree *t, struct child *c, const struct cmpi_m
 		t->ops->result(t->ctx, &err);
 		return 0;
 	}
-	struct gather *g = gather_find(t, m->kind, m->seq, true);
+	struct cmpi_gather *g = cmpi_gather_find(&t->gathers, m->kind, m->seq, GATHER_SOURCES);
 	if (!g)
 		return -1;
-	if (c && !g->child_in && !(g->child_in = calloc(t->place.nchildren, sizeof(bool))))
+	switch (cmpi_gather_add(g, c ? 1 + c->index : 0, m->data, m->len)) {
+	case CMPI_GATHER_TWICE:
+	case CMPI_GATHER_NOMEM:
 		return -1;
-	bool *in = c ? &g->child_in[c->index] : &g->own_in;
-	if (*in || g->sent)
-		return -1; /* the same part twice */
-	if (evbuffer_get_length(g->data) + m->len > CMPI_FRAME_MAX_PAYLOAD - 16) {
+	case CMPI_GATHER_TOO_BIG: {
 		char why[160];
 		snprintf(why, sizeof why,
 			 "its ranks and those below it in the allgather tree put into one fence "
@@ -187,10 +144,9 @@ static int gather_add(struct agent_tree *t, struct child *c, const struct cmpi_m
 		deliver_error(t, m->kind, m->seq);
 		return 0;
 	}
-	if (evbuffer_add(g->data, m->data, m->len) < 0)
-		return -1;
-	*in = true;
-	g->arrived++;
+	case CMPI_GATHER_ADDED:
+		break;
+	}
 	gather_try_send(t, g);
 	return 0;
 }
@@ -447,7 +403,7 @@ int agent_tree_place(struct agent_tree *t, const uint8_t *payload, size_t len)
 	}
 	for (struct child *c = t->children; c; c = c->next)
 		child_start_reading(c);
-	for (struct gather *g = t->gathers, *next; g; g = next) {
+	for (struct cmpi_gather *g = t->gathers, *next; g; g = next) {
 		next = g->next; /* sending cannot free it, but stay safe */
 		gather_try_send(t, g);
 	}
@@ -543,7 +499,7 @@ void agent_tree_stop(struct agent_tree *t)
 	while (t->children)
 		child_free(t->children);
 	while (t->gathers)
-		gather_unlink(t, t->gathers);
+		cmpi_gather_remove(&t->gathers, t->gathers);
 	if (t->listener)
 		evconnlistener_free(t->listener);
 	if (t->parent)

@@ -9,18 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmpi/gather.h"
 #include "cmpi/msg.h"
 #include "cmpi/util.h"
-
-/* One allgather in progress, named by (kind, seq). */
-struct fence {
-	uint8_t kind;
-	uint32_t seq;
-	long arrived;
-	bool *from;	       /* [node]: its part is in */
-	struct evbuffer *data; /* the parts, concatenated in arrival order */
-	struct fence *next;
-};
 
 enum rank_state { RANK_NO_MPI, RANK_IN_MPI, RANK_FINALIZED };
 
@@ -36,7 +27,7 @@ struct wireup {
 	long ndirect;
 	char **tree_addr;      /* [node]: where a tree agent takes its children (TREE_PORT) */
 	long tree_addrs;       /* how many have come */
-	struct fence *fences;
+	struct cmpi_gather *fences; /* in progress; a fence's sources are the nodes */
 	bool broken;		 /* an agent is gone: no allgather can complete */
 	uint8_t *state;		 /* [rank]: enum rank_state */
 	bool mpi_seen;		 /* some rank connected to the PMIx or PMI-1 server */
@@ -87,23 +78,12 @@ struct wireup *wireup_create(long nnodes, long nranks, const uint32_t *rank_node
 	return w;
 }
 
-static void fence_free(struct fence *f)
-{
-	if (f->data)
-		evbuffer_free(f->data);
-	free(f->from);
-	free(f);
-}
-
 void wireup_free(struct wireup *w)
 {
 	if (!w)
 		return;
-	while (w->fences) {
-		struct fence *f = w->fences;
-		w->fences = f->next;
-		fence_free(f);
-	}
+	while (w->fences)
+		cmpi_gather_remove(&w->fences, w->fences);
 	for (long i = 0; w->tree_addr && i < w->nnodes; i++)
 		free(w->tree_addr[i]);
 	free(w->tree_addr);
@@ -142,7 +122,7 @@ static long node_of_rank(const struct wireup *w, long rank)
 /* Sends the result (or the error) to every agent that takes part: one frame, which
  * every agent's output buffer refers to rather than copies (K agents would otherwise
  * hold K copies of the whole result until they drain). */
-static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
+static void fence_complete(struct wireup *w, struct cmpi_gather *f, uint32_t status)
 {
 	struct cmpi_msg_fence out = {.kind = f->kind, .seq = f->seq, .status = status};
 	struct evbuffer *frame = evbuffer_new();
@@ -166,36 +146,6 @@ static void fence_complete(struct wireup *w, struct fence *f, uint32_t status)
 	evbuffer_free(frame);
 }
 
-static void fence_unlink(struct wireup *w, struct fence *f)
-{
-	struct fence **pp = &w->fences;
-	while (*pp != f)
-		pp = &(*pp)->next;
-	*pp = f->next;
-	fence_free(f);
-}
-
-static struct fence *fence_find(struct wireup *w, uint8_t kind, uint32_t seq)
-{
-	for (struct fence *f = w->fences; f; f = f->next)
-		if (f->kind == kind && f->seq == seq)
-			return f;
-	struct fence *f = calloc(1, sizeof *f);
-	if (!f)
-		return NULL;
-	f->kind = kind;
-	f->seq = seq;
-	f->from = calloc((size_t)w->nnodes, sizeof *f->from);
-	f->data = evbuffer_new();
-	if (!f->from || !f->data) {
-		fence_free(f);
-		return NULL;
-	}
-	f->next = w->fences;
-	w->fences = f;
-	return f;
-}
-
 static int fence_in(struct wireup *w, long node, const struct cmpi_msg_fence *m)
 {
 	if (!w->direct[node])
@@ -207,31 +157,31 @@ static int fence_in(struct wireup *w, long node, const struct cmpi_msg_fence *m)
 			cmpi_msg_fence_write(o, CMPI_MSG_FENCE_OUT, &out);
 		return 0;
 	}
-	struct fence *f = fence_find(w, m->kind, m->seq);
+	struct cmpi_gather *f = cmpi_gather_find(&w->fences, m->kind, m->seq, w->nnodes);
 	if (!f) {
 		fail(w, 1, "out of memory for a fence");
 		return 0;
 	}
-	if (f->from[node])
+	switch (cmpi_gather_add(f, node, m->data, m->len)) {
+	case CMPI_GATHER_TWICE:
 		return -1; /* the same part twice */
-	f->from[node] = true;
-	/* Fail as soon as the parts cannot fit, not after holding them all. */
-	if (evbuffer_get_length(f->data) + m->len > CMPI_FRAME_MAX_PAYLOAD - 16) {
+	case CMPI_GATHER_TOO_BIG:
 		fail(w, 1, "a fence gathered more than cmpirun carries (%u MiB) from all agents",
 		     CMPI_FRAME_MAX_PAYLOAD >> 20);
 		fence_complete(w, f, 1);
-		fence_unlink(w, f);
+		cmpi_gather_remove(&w->fences, f);
 		return 0;
-	}
-	if (evbuffer_add(f->data, m->data, m->len) < 0) {
+	case CMPI_GATHER_NOMEM:
 		fail(w, 1, "out of memory for a fence");
 		return 0;
+	case CMPI_GATHER_ADDED:
+		break;
 	}
-	if (++f->arrived == w->ndirect) {
+	if (f->arrived == w->ndirect) {
 		fence_complete(w, f, 0);
 		if (w->ops->fence_done)
 			w->ops->fence_done(w->ctx);
-		fence_unlink(w, f);
+		cmpi_gather_remove(&w->fences, f);
 	}
 	return 0;
 }
@@ -242,7 +192,7 @@ void wireup_agent_lost(struct wireup *w, long node)
 	w->broken = true;
 	while (w->fences) {
 		fence_complete(w, w->fences, 1);
-		fence_unlink(w, w->fences);
+		cmpi_gather_remove(&w->fences, w->fences);
 	}
 }
 
