@@ -15,6 +15,7 @@
 #include "cmpi/util.h"
 #include "docker.h"
 #include "job.h"
+#include "plan.h"
 
 /* Field 22 of /proc/PID/stat: when the process started, in clock ticks since
  * boot. With the pid it names one process: a reused pid has another. */
@@ -126,7 +127,7 @@ int cleanup_engines(const struct cmpi_options *opt)
 		for (size_t k = 0; k < i && !seen; k++) {
 			const char *other =
 			    opt->hosts[k].engine ? opt->hosts[k].engine : opt->engine;
-			seen = url == other || (url && other && !strcmp(url, other));
+			seen = plan_same_engine(url, other);
 		}
 		int one = seen ? 0 : cleanup_run(url, opt->hosts[i].certs, true);
 		rc = rc ? rc : one;
