@@ -47,9 +47,12 @@ static int print_bindings(const struct cmpi_options *opt, const struct plan_node
 	return 0;
 }
 
-/* Some node's engine is a tcp:// one: that host sees none of our directories. */
+/* Some node's engine is a tcp:// one: that host sees none of our directories.
+ * (A Slurm allocation's nodes see them: srun's tasks start in this one.) */
 static bool on_another_host(const struct cmpi_options *opt, const struct plan *plan)
 {
+	if (opt->slurm)
+		return false;
 	bool remote = opt->engine && !strncmp(opt->engine, "tcp://", 6);
 	for (long i = 0; opt->image && i < plan->nnodes; i++) {
 		const char *e = plan->nodes[i].engine ? plan->nodes[i].engine : opt->engine;
@@ -115,7 +118,8 @@ int dryrun_print(const struct cmpi_options *opt, const struct plan *plan, const 
 		if (n->slots)
 			fprintf(out, " (%ld slot%s)", n->slots, n->slots == 1 ? "" : "s");
 		if (opt->slurm)
-			fprintf(out, " (Slurm allocation: srun starts its agent)");
+			fprintf(out, " (Slurm allocation: srun starts its agent%s)",
+				opt->image ? " in a container on the node's engine" : "");
 		else if (n->engine)
 			fprintf(out, " through %s", n->engine);
 		else if (plan->hosts_given && !plan_is_this_machine(n->name, hostname))

@@ -562,18 +562,32 @@ static struct runtime *local_runtime(struct job *job)
 }
 
 /* srun starts the agents on the allocation's nodes, the same agent program as
- * here (installed alike on every node, as mpirun expects of its own daemons). */
+ * here (installed alike on every node, as mpirun expects of its own daemons);
+ * with --image, cmpi-container, which starts each node's agent in a container
+ * on that node's engine (--engine URL names it, else the node's default). */
 static struct runtime *slurm_runtime(struct job *job)
 {
 	char host[256] = "localhost";
 	bool here = true;
-	char *agent_path = runtime_find_agent();
-	if (!agent_path || access(agent_path, X_OK) < 0) {
-		cmpi_error("cannot find the agent program %s (set CMPI_AGENT)",
-			   agent_path ? agent_path : "cmpi-agent");
-		free(agent_path);
+	const struct cmpi_options *opt = job->opt;
+	char *path = opt->image ? runtime_find_container() : runtime_find_agent();
+	const char *name = opt->image ? "cmpi-container" : "cmpi-agent";
+	if (!path || access(path, X_OK) < 0) {
+		cmpi_error("cannot find the %s program %s (set %s)",
+			   opt->image ? "container starter" : "agent", path ? path : name,
+			   opt->image ? "CMPI_CONTAINER" : "CMPI_AGENT");
+		free(path);
 		return NULL;
 	}
+	/* The first NULL ends the list: the agent takes none of these. */
+	char *program[] = {path,
+			   opt->image ? "--image" : NULL,
+			   (char *)opt->image,
+			   "--job",
+			   job->jobid,
+			   opt->engine ? "--engine" : NULL,
+			   (char *)opt->engine,
+			   NULL};
 	/* The plan's nodes only: those without ranks are left out. */
 	size_t len = 1;
 	for (long i = 0; i < job->nagents; i++)
@@ -581,7 +595,7 @@ static struct runtime *slurm_runtime(struct job *job)
 	char *nodelist = calloc(1, len);
 	if (!nodelist) {
 		cmpi_error("cannot set up the job: out of memory");
-		free(agent_path);
+		free(path);
 		return NULL;
 	}
 	gethostname(host, sizeof host - 1);
@@ -589,11 +603,11 @@ static struct runtime *slurm_runtime(struct job *job)
 		here &= plan_is_this_machine(job->plan->nodes[i].name, host);
 		strcat(strcat(nodelist, i ? "," : ""), job->plan->nodes[i].name);
 	}
-	struct runtime *rt = runtime_slurm_create(job->base, agent_path, job->jobid, nodelist,
-						  job->nagents, job->opt->launcher_addr, here,
+	struct runtime *rt = runtime_slurm_create(job->base, program, job->jobid, nodelist,
+						  job->nagents, opt->launcher_addr, here,
 						  on_agent_exited, job);
 	free(nodelist);
-	free(agent_path);
+	free(path);
 	return rt;
 }
 
@@ -797,8 +811,8 @@ static int job_setup(struct job *job)
 			cmpi_error("cannot set up the job: %s", strerror(errno));
 		return -1;
 	}
-	job->runtime = job->opt->image	 ? docker_runtime(job)
-		       : job->opt->slurm ? slurm_runtime(job)
+	job->runtime = job->opt->slurm	 ? slurm_runtime(job)
+		       : job->opt->image ? docker_runtime(job)
 					 : local_runtime(job);
 	if (!job->runtime)
 		return -1; /* said why */

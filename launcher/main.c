@@ -62,9 +62,18 @@ static int run(int argc, char **argv, struct cmpi_options *opt)
 	gethostname(host, sizeof host - 1);
 	/* Inside a Slurm allocation, its nodes are the hosts unless the line names some. */
 	if (!opt->nhosts && !opt->nagents && slurm_in_allocation()) {
-		if (opt->image) {
-			cmpi_error("--image inside a Slurm allocation is not supported yet: give "
-				   "the hosts and their engines (--hostfile), or run outside it");
+		/* With --image, each node's cmpi-container uses that node's engine and
+		 * sees the directories srun's tasks see; cmpirun reaches no engine. */
+		const char *refused = !opt->image	   ? NULL
+				      : opt->nstage	   ? "--stage"
+				      : opt->pull	   ? "--pull"
+				      : opt->nhost_engines ? "--engine HOST=URL"
+							   : NULL;
+		if (refused) {
+			cmpi_error("%s is not supported inside a Slurm allocation: each node's "
+				   "agent starts in a container on that node's engine, which must "
+				   "have the image, and sees the directories srun's tasks see",
+				   refused);
 			return JOB_EXIT_USAGE;
 		}
 		if (slurm_hosts(&opt->hosts, &opt->nhosts, err, sizeof err) < 0) {

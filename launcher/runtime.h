@@ -1,4 +1,4 @@
-/* runtime.h - how agents get started: one interface, one file per backend (local now; docker, slurm later). */
+/* runtime.h - how agents get started: one interface, one file per backend (local, docker, slurm). */
 #ifndef CMPI_RUNTIME_H
 #define CMPI_RUNTIME_H
 
@@ -44,10 +44,11 @@ struct runtime *runtime_local_create(struct event_base *base, const char *agent_
 char *runtime_find_agent(void);
 
 /* Agents of job jobid on the nagents nodes of nodelist ("h1,h3", in the allocation's
- * order), nodes of the Slurm allocation cmpirun runs in, started by one srun. They connect to
- * launcher_addr, else 127.0.0.1 when every node is this host, else this host's address
- * towards the first node; NULL after saying why there is none. */
-struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_path,
+ * order), nodes of the Slurm allocation cmpirun runs in, started by one srun that runs
+ * program (a path and its first arguments: cmpi-agent, or cmpi-container --image ...) on
+ * each. They connect to launcher_addr, else 127.0.0.1 when every node is this host, else
+ * this host's address towards the first node; NULL after saying why there is none. */
+struct runtime *runtime_slurm_create(struct event_base *base, char *const *program,
 				     const char *jobid, const char *nodelist, long nagents,
 				     const char *launcher_addr, bool on_this_host,
 				     runtime_agent_exited_f exited, void *ctx);
@@ -71,6 +72,8 @@ struct runtime *runtime_docker_create(struct event_base *base, struct docker *en
  * else in ../lib/cmpirun/ from it.
  * Returns a malloc'd path or NULL. */
 char *runtime_find_bundle(void);
+/* cmpi-container, found alike ($CMPI_CONTAINER). */
+char *runtime_find_container(void);
 
 /* One runtime of several (each with nodes of its own, which it takes over, even
  * when it fails): agents on several engines. Agents reach cmpirun at one address:

@@ -72,6 +72,11 @@ char *runtime_find_bundle(void)
 	return find_beside_us("CMPI_AGENT_BUNDLE", "cmpi-agent-bundle");
 }
 
+char *runtime_find_container(void)
+{
+	return find_beside_us("CMPI_CONTAINER", "cmpi-container");
+}
+
 /* Reaps only our own agents, by PID. */
 static void reap(struct local_runtime *lr, bool report)
 {

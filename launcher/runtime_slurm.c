@@ -1,7 +1,9 @@
 /* runtime_slurm.c - agents on the nodes of the Slurm allocation cmpirun runs in: one srun
- * step, one agent a node, each reading its node from SLURM_NODEID. The step takes the
- * nodes whole (--whole): the agent binds the ranks itself. After a step that did not end
- * cleanly, a second one sweeps the agents' private directories (cmpi-agent --sweep). */
+ * step, one agent a node, each reading its node from SLURM_NODEID; with --image, the step
+ * runs cmpi-container, which starts the node's agent in a container on the node's engine.
+ * The step takes the nodes whole (--whole): the agent binds the ranks itself. After a step
+ * that did not end cleanly, a second one sweeps what the killed agents left (the program's
+ * --sweep: their private directories, and their containers). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,12 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmpi/pack.h"
 #include "cmpi/util.h"
 #include "runtime.h"
 
 struct slurm_runtime {
 	struct runtime rt;
-	char *agent_path;
+	char **program; /* what the step runs on each node, and its first arguments */
 	char *nodelist; /* the plan's nodes, "h1,h3": SLURM_NODEID is the index in it */
 	long nagents;
 	char jobid[17];
@@ -53,19 +56,21 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 	reap(arg, true);
 }
 
-/* Starts `srun <one task on each of the plan's nodes> AGENT ARGS...` in its own process
+/* Starts `srun <one task on each of the plan's nodes> PROGRAM ARGS...` in its own process
  * group (Ctrl-C reaches cmpirun, which ends the job through the agents' connections).
  * The pid, or -1 after saying why. */
-static pid_t spawn_srun(struct slurm_runtime *sr, char *const *agent_args, const char *token_hex)
+static pid_t spawn_srun(struct slurm_runtime *sr, char *const *args, const char *token_hex)
 {
 	char nodes[32];
-	char *argv[32] = {
-	    "srun",	  "--nodelist", sr->nodelist,		"--nodes",     nodes,
-	    "--ntasks",	  nodes,	"--ntasks-per-node=1",	"--whole",     "--cpu-bind=none",
-	    "--mpi=none", "--quiet",	"--kill-on-bad-exit=1", sr->agent_path};
-	size_t n = 14;
-	for (size_t i = 0; agent_args[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
-		argv[n++] = agent_args[i];
+	char *argv[40] = {
+	    "srun",	  "--nodelist", sr->nodelist,	       "--nodes", nodes,
+	    "--ntasks",	  nodes,	"--ntasks-per-node=1", "--whole", "--cpu-bind=none",
+	    "--mpi=none", "--quiet",	"--kill-on-bad-exit=1"};
+	size_t n = 13;
+	for (size_t i = 0; sr->program[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
+		argv[n++] = sr->program[i];
+	for (size_t i = 0; args[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
+		argv[n++] = args[i];
 	snprintf(nodes, sizeof nodes, "%ld", sr->nagents);
 	pid_t pid = cmpi_fork();
 	if (pid < 0) {
@@ -158,7 +163,7 @@ static void slurm_destroy(struct runtime *rt)
 		return;
 	if (sr->sigchld)
 		event_free(sr->sigchld);
-	free(sr->agent_path);
+	cmpi_strv_free(sr->program);
 	free(sr->nodelist);
 	free(sr);
 }
@@ -192,7 +197,7 @@ static int address_towards(const char *node, char *addr, size_t size)
 	return rc;
 }
 
-struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_path,
+struct runtime *runtime_slurm_create(struct event_base *base, char *const *program,
 				     const char *jobid, const char *nodelist, long nagents,
 				     const char *launcher_addr, bool on_this_host,
 				     runtime_agent_exited_f exited, void *ctx)
@@ -223,11 +228,14 @@ struct runtime *runtime_slurm_create(struct event_base *base, const char *agent_
 			return NULL;
 		}
 	}
-	sr->agent_path = strdup(agent_path);
+	size_t nprogram = cmpi_strv_len(program);
+	sr->program = calloc(nprogram + 1, sizeof *sr->program);
+	bool copied = sr->program != NULL;
+	for (size_t i = 0; copied && i < nprogram; i++)
+		copied = (sr->program[i] = strdup(program[i])) != NULL;
 	sr->nodelist = strdup(nodelist);
 	sr->sigchld = evsignal_new(base, SIGCHLD, on_sigchld, sr);
-	if (!sr->agent_path || !sr->nodelist || !sr->sigchld ||
-	    evsignal_add(sr->sigchld, NULL) < 0) {
+	if (!copied || !sr->nodelist || !sr->sigchld || evsignal_add(sr->sigchld, NULL) < 0) {
 		cmpi_error("cannot set up the job: %s", strerror(errno ? errno : ENOMEM));
 		slurm_destroy(&sr->rt);
 		return NULL;
