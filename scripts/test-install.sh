@@ -53,7 +53,7 @@ case $mode in
 layout)
 	p=$tmp/prefix
 	cmake --install "$build" --prefix "$p" >/dev/null
-	must_exist "$p" bin/cmpirun lib/cmpirun/cmpi-agent \
+	must_exist "$p" bin/cmpirun lib/cmpirun/cmpi-agent lib/cmpirun/cmpi-container \
 		lib/cmpirun/cmpi-agent-bundle/bin/cmpi-agent \
 		lib/cmpirun/cmpi-agent-bundle/lib/ld-linux-x86-64.so.2 lib/cmpirun/cmpi-agent-bundle.tar \
 		lib/cmpirun/benchmarks/rawbench share/cmpirun/benchmarks/harness.py \
@@ -105,7 +105,7 @@ deb)
 
 	dpkg-deb -c "$deb" | awk '{ print $6 }' >"$tmp/contents"
 	dpkg-deb -c "$bundle" | awk '{ print $6 }' >>"$tmp/contents"
-	for f in usr/bin/cmpirun usr/lib/cmpirun/cmpi-agent usr/share/man/man1/cmpirun.1 \
+	for f in usr/bin/cmpirun usr/lib/cmpirun/cmpi-agent usr/lib/cmpirun/cmpi-container usr/share/man/man1/cmpirun.1 \
 		usr/share/bash-completion/completions/cmpirun usr/share/doc/cmpirun/README.md \
 		usr/lib/cmpirun/cmpi-agent-bundle/bin/cmpi-agent usr/lib/cmpirun/cmpi-agent-bundle.tar; do
 		grep -qxF "./$f" "$tmp/contents" || fail "the packages lack /$f"

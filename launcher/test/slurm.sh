@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# slurm.sh - cmpirun inside a Slurm allocation, on a real cluster the test starts on this
-# machine from Debian's packages: munged, a slurmctld and four slurmd "nodes" h1..h4, each
-# in a network namespace (on a bridge of this host's, 198.18.253.0/24) and a UTS namespace
-# of its own, so that each has its own address and host name. srun starts the agents;
-# test-mpi's programs (Open MPI and MPICH) run across the nodes.
-# Skipped (77) without the Slurm packages or the namespaces.
+# slurm.sh [plain|image] - cmpirun inside a Slurm allocation, on a real cluster the test
+# starts on this machine from Debian's packages: munged, a slurmctld and four slurmd "nodes"
+# h1..h4, each in a network namespace (on a bridge of this host's, 198.18.253.0/24) and a
+# UTS namespace of its own, so that each has its own address and host name. srun starts
+# the agents; test-mpi's programs (Open MPI and MPICH) run across the nodes.
+#   plain  the agents run on the nodes themselves
+#   image  --image: each node also has a dockerd of its own (in its namespaces, the MPI
+#          image loaded), which its slurmd, in a mount namespace of its own, sees at the
+#          default socket; srun runs cmpi-container, which starts the node's agent there
+# Skipped (77) without the Slurm packages or the namespaces (and for image, an engine
+# here with the test image).
 set -u
 
 CMPIRUN=${CMPIRUN:?set CMPIRUN to the cmpirun binary}
+case_name=${1:-plain}
+IMAGE=cmpi-test/bookworm-mpi:1
 BIN=${TEST_MPI_BIN:?set TEST_MPI_BIN to the build directory of test-mpi}
 WORK=$(mktemp -d /tmp/cmpi-slurm.XXXXXX)
 chmod 755 "$WORK" # munged wants its socket's directories searchable by all
@@ -44,6 +51,17 @@ for tool in munged slurmctld slurmd salloc srun scontrol; do
 done
 command -v nsenter >/dev/null && command -v unshare >/dev/null || skip "no nsenter or unshare"
 command -v iptables >/dev/null || skip "no iptables"
+case $case_name in
+plain) ;;
+image)
+	docker image inspect "$IMAGE" >/dev/null 2>&1 || skip "no engine or no image $IMAGE (scripts/test-images.sh)"
+	# A dockerd uses a running system containerd, whose shims would start the
+	# containers in this host's network namespace: no node of its own then.
+	[ -S /run/containerd/containerd.sock ] && skip "a system containerd runs here"
+	[ -S /run/docker.sock ] || skip "no /run/docker.sock to stand for each node's default socket"
+	;;
+*) echo "usage: slurm.sh [plain|image]" >&2; exit 2 ;;
+esac
 
 # One such cluster at a time on this machine: the addresses are fixed.
 exec 9>/run/cmpi-test-slurm.lock
@@ -122,10 +140,51 @@ in_host() { # NAME HOSTNAME COMMAND...: runs COMMAND in NAME's namespaces, in th
 }
 in_host ctl cmpictl slurmctld -D -i -f "$SLURM_CONF"
 CLEANUP+=("stop $!")
-declare -A SLURMD
+declare -A SLURMD DOCKERD
+# node_docker NAME ARGS...: the docker CLI against node NAME's own engine (image case).
+node_docker() {
+	local n=$1
+	shift
+	docker -H "unix://$WORK/$n.sock" "$@"
+}
+if [ "$case_name" = image ]; then
+	# Each node's engine, in the node's namespaces (its containers share the node's
+	# network and host name); the data directories keep the image between runs.
+	for n in "${NODES[@]}"; do
+		in_host "$n" "$n" dockerd --data-root "/var/lib/cmpi-test-slurm-$n" \
+			--exec-root "$WORK/exec-$n" --pidfile "$WORK/dockerd-$n.pid" -H "unix://$WORK/$n.sock" \
+			--bridge none --iptables=false --ip-masq=false
+		DOCKERD[$n]=$!
+		# dockerd leaves its namespace bind-mounted under the exec root.
+		CLEANUP+=("umount $WORK/exec-$n/netns/default")
+		CLEANUP+=("stop ${DOCKERD[$n]}")
+	done
+	loads=()
+	for n in "${NODES[@]}"; do
+		for _ in $(seq 1 100); do node_docker "$n" version >/dev/null 2>&1 && break; sleep 0.2; done
+		node_docker "$n" version >/dev/null 2>&1 || fail "node $n's engine did not answer"
+		node_docker "$n" image inspect "$IMAGE" >/dev/null 2>&1 && continue
+		[ -f "$WORK/image.tar" ] || docker save "$IMAGE" >"$WORK/image.tar" || fail "cannot save $IMAGE"
+		node_docker "$n" load -i "$WORK/image.tar" >/dev/null &
+		loads+=($!)
+	done
+	for p in "${loads[@]}"; do wait "$p"; done
+	rm -f "$WORK/image.tar"
+	for n in "${NODES[@]}"; do
+		node_docker "$n" image inspect "$IMAGE" >/dev/null 2>&1 || fail "cannot load $IMAGE on $n"
+	done
+fi
 for n in "${NODES[@]}"; do
 	mkdir -p "$WORK/spool/$n"
-	in_host "$n" "$n" slurmd -D -f "$SLURM_CONF"
+	if [ "$case_name" = image ]; then
+		# In the node's engine's namespaces, and a mount namespace where the
+		# default socket is that engine's: what srun's tasks see on a real node.
+		nsenter --net="/run/netns/${NS[$n]}" --uts="/proc/${DOCKERD[$n]}/ns/uts" \
+			unshare --mount sh -c 'mount --bind "$0" /run/docker.sock && exec "$@"' \
+			"$WORK/$n.sock" slurmd -D -f "$SLURM_CONF" >>"$WORK/log/$n.out" 2>&1 </dev/null 9>&- &
+	else
+		in_host "$n" "$n" slurmd -D -f "$SLURM_CONF"
+	fi
 	SLURMD[$n]=$!
 	CLEANUP+=("stop $!")
 done
@@ -145,8 +204,14 @@ alloc() {
 job_id() { sed -n 's/.*cmpirun: job \([0-9a-f]\{16\}\)[: ].*/\1/p' "$ERR" | head -n 1; }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "exit status $RC, expected $1"; }
 expect_err() { grep -qE -- "$1" "$ERR" || fail "stderr lacks: $1"; }
-# Nothing of the job is left on any node: only slurmd runs in each namespace, and no
+# Nothing of the job is left on any node: only slurmd (and dockerd with its containerd)
+# runs in each namespace, no container of the job is left on a node's engine, and no
 # agent's private directory is left (the nodes share this machine's /tmp and /dev/shm).
+is_daemon() { # NODE PID
+	[ "$2" = "${SLURMD[$1]}" ] && return 0
+	[ -n "${DOCKERD[$1]:-}" ] || return 1
+	[ "$2" = "${DOCKERD[$1]}" ] || [ "$(awk '{print $4}' "/proc/$2/stat" 2>/dev/null)" = "${DOCKERD[$1]}" ]
+}
 no_leftovers() {
 	local n left job
 	job=$(job_id)
@@ -155,14 +220,86 @@ no_leftovers() {
 		left=$(ls -d /tmp/cmpi-"$job"-* /dev/shm/cmpi-"$job"-* 2>/dev/null | tr '\n' ' ')
 		for n in "${NODES[@]}"; do
 			for p in $(ip netns pids "${NS[$n]}"); do
-				[ "$p" = "${SLURMD[$n]}" ] || left+=" $n:$(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
+				is_daemon "$n" "$p" || left+=" $n:$(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
 			done
+			[ "$case_name" = image ] &&
+				left+=$(node_docker "$n" ps -aq --filter "label=cmpi.job=$job" | sed "s/^/ $n:container /")
 		done
 		[ -z "$left" ] && return 0
 		sleep 0.1
 	done
 	fail "left on the nodes:$left"
 }
+
+# With --image: each node's agent in a container on that node's own engine, which
+# cmpirun never reaches.
+image_case() {
+	local mpi i id agent_job
+	# The ranks start in cmpirun's directory, mounted alike in every container.
+	cd "$BIN" || fail "no $BIN"
+
+	# 1. Open MPI and MPICH over 4 nodes, 2 ranks on each: the host names are the
+	# nodes', which only their own engines' containers have.
+	for mpi in openmpi mpich; do
+		alloc 4 --launcher-addr "$here" --image "$IMAGE" "./hello.$mpi"
+		expect_rc 0
+		for ((i = 1; i <= 4; i++)); do
+			[ "$(grep -cE "^hello from rank [0-9]+ of 8 on h$i " "$OUT")" -eq 2 ] ||
+				fail "hello.$mpi in containers on 4 nodes: not 2 ranks on h$i"
+		done
+		expect_err "all 4 agents connected"
+		no_leftovers
+		echo "hello.$mpi in containers on 4 nodes: ok"
+	done
+	alloc 2 --launcher-addr "$here" --image "$IMAGE" -n 4 ./ring.mpich
+	expect_rc 0
+	grep -qx 'ring ok: 10 laps, total 60' "$OUT" || fail "ring.mpich in containers on 2 nodes"
+	alloc 2 --launcher-addr "$here" --image "$IMAGE" -n 4 ./allreduce.openmpi
+	expect_rc 0
+	grep -qx 'allreduce ok' "$OUT" || fail "allreduce.openmpi in containers on 2 nodes"
+	no_leftovers
+	echo "ring.mpich and allreduce.openmpi in containers on 2 nodes: ok"
+
+	# 2. --dry-run says so; what cannot work inside an allocation is refused.
+	alloc 2 --dry-run -n 4 --image "$IMAGE" ./hello.openmpi
+	expect_rc 0
+	grep -qx "node 1 h2 (2 slots) (Slurm allocation: srun starts its agent in a container on the node's engine): 2 ranks 2-3" "$OUT" ||
+		fail "--dry-run does not show the containers"
+	alloc 2 --image "$IMAGE" --stage hello.openmpi ./hello.openmpi
+	expect_rc 2
+	expect_err "^cmpirun: --stage is not supported inside a Slurm allocation"
+
+	# 3. The image on h1's engine only: h2 says so, and the job ends everywhere.
+	node_docker h1 tag "$IMAGE" cmpi-test/slurm-h1-only:1 || fail "cannot tag the image on h1"
+	alloc 2 --launcher-addr "$here" --image cmpi-test/slurm-h1-only:1 ./hello.openmpi
+	node_docker h1 rmi cmpi-test/slurm-h1-only:1 >/dev/null
+	expect_rc 1
+	expect_err "^cmpi-container on h2: image 'cmpi-test/slurm-h1-only:1' not found on this node's engine at unix://"
+	no_leftovers
+
+	# 4. The agent's container on h2 killed mid-job: the job ends on both nodes.
+	timeout 120 salloc -N 2 -n 4 --quiet "$CMPIRUN" -v --launcher-addr "$here" --image "$IMAGE" \
+		sleep 60 >"$OUT" 2>"$ERR" </dev/null &
+	agent_job=$!
+	id=""
+	for _ in $(seq 1 400); do
+		grep -q "all 2 agents connected" "$ERR" &&
+			id=$(node_docker h2 ps -q --filter "label=cmpi.job=$(job_id)") && [ -n "$id" ] && break
+		sleep 0.05
+	done
+	[ -n "$id" ] || fail "no agent's container on h2"
+	node_docker h2 kill "$id" >/dev/null
+	wait "$agent_job"
+	RC=$?
+	expect_rc 1
+	expect_err "^cmpirun: lost the agent of node 1 \(h2\)"
+	no_leftovers
+	echo "agent's container on h2 killed: the job ended, status $RC"
+}
+if [ "$case_name" = image ]; then
+	image_case
+	exit 0
+fi
 
 # 1. Without --launcher-addr, and node names this host cannot resolve: said.
 alloc 2 "$BIN/hello.openmpi"
@@ -200,14 +337,11 @@ expect_rc 0
 expect_err "all 2 agents connected"
 no_leftovers
 
-# 3. --dry-run shows the allocation's nodes; --image in an allocation is refused.
+# 3. --dry-run shows the allocation's nodes.
 alloc 2 --dry-run -n 4 "$BIN/hello.openmpi"
 expect_rc 0
 grep -qx "node 1 h2 (2 slots) (Slurm allocation: srun starts its agent): 2 ranks 2-3" "$OUT" ||
 	fail "--dry-run does not show the allocation"
-alloc 2 --image cmpi-test/bookworm-mpi:1 "$BIN/hello.openmpi"
-expect_rc 2
-expect_err "^cmpirun: --image inside a Slurm allocation is not supported yet"
 
 # 4. A failing rank fails the job; an agent killed on h2 mid-job ends it on both
 # nodes, and srun's step with it.
