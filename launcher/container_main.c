@@ -18,6 +18,7 @@
 #include "cmpi/pack.h"
 #include "cmpi/util.h"
 #include "docker.h"
+#include "pull.h"
 #include "runtime.h"
 
 struct node_container {
@@ -31,11 +32,13 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: cmpi-container --image IMAGE --job JOBID --connect HOST:PORT\n"
-		"                      (--node N | --node-env VAR) [--engine URL] [--verbose]\n"
+		"                      (--node N | --node-env VAR) [--engine URL] [--pull]\n"
+		"                      [--verbose]\n"
 		"       cmpi-container --sweep JOBID [--engine URL]\n"
 		"Run by cmpirun through srun on each node of a Slurm allocation: starts the\n"
 		"node's agent in a container of IMAGE on the node's engine (URL, else\n"
-		"$DOCKER_HOST, else the default socket) and waits for it. The job token\n"
+		"$DOCKER_HOST, else the default socket; --pull: pulled when missing) and\n"
+		"waits for it. The job token\n"
 		"comes in CMPI_AGENT_TOKEN. --sweep removes what job JOBID left on this node.\n");
 }
 
@@ -90,17 +93,19 @@ static int sweep(const char *url, const char *jobid)
 	return rc;
 }
 
-/* The engine must answer and have the image: said with this node's name,
- * since every node's words reach the user through one srun. */
-static struct docker *node_engine(const char *url, const char *image)
+/* The engine must answer and have the image (pulled, with pull): said with
+ * this node's name, since every node's words reach the user through one srun. */
+static struct docker *node_engine(const char *url, const char *image, bool pull)
 {
 	struct docker_error err;
 	struct docker *engine = docker_connect(url, &err);
 	int have = engine ? docker_image_exists(engine, image, &err) : -1;
+	if (have == 0 && pull)
+		have = pull_image(engine, image) == 0 ? 1 : -2; /* -2: said why */
 	if (have == 0)
-		cmpi_error("image '%s' not found on this node's engine at %s", image,
-			   docker_url(engine));
-	else if (have < 0)
+		cmpi_error("image '%s' not found on this node's engine at %s (--pull pulls it)",
+			   image, docker_url(engine));
+	else if (have == -1)
 		cmpi_error("%s", err.message);
 	if (have == 1)
 		return engine;
@@ -176,12 +181,14 @@ int main(int argc, char **argv)
 	    {"node-env", required_argument, NULL, 'e'},
 	    {"engine", required_argument, NULL, 'E'},
 	    {"sweep", required_argument, NULL, 's'},
+	    {"pull", no_argument, NULL, 'p'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *image = NULL, *jobid = NULL, *connect_addr = NULL, *url = NULL,
 		   *sweep_job = NULL;
 	long node = -1;
+	bool pull = false;
 	int c;
 
 	/* Messages say which node speaks: srun mixes every node's. */
@@ -214,6 +221,9 @@ int main(int argc, char **argv)
 		case 's':
 			sweep_job = optarg;
 			break;
+		case 'p':
+			pull = true;
+			break;
 		case 'v':
 			cmpi_set_verbose(true);
 			break;
@@ -240,7 +250,7 @@ int main(int argc, char **argv)
 		/* The ranks start in our (srun's, cmpirun's) directory, mounted alike. */
 		struct docker_job dj = {
 		    .image = image, .bundle = bundle, .cwd = cwd, .jobid = jobid};
-		struct docker *engine = node_engine(url, image);
+		struct docker *engine = node_engine(url, image, pull);
 		if (engine)
 			rc = run(engine, &dj, node, connect_addr, token_hex);
 	}

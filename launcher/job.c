@@ -579,15 +579,21 @@ static struct runtime *slurm_runtime(struct job *job)
 		free(path);
 		return NULL;
 	}
-	/* The first NULL ends the list: the agent takes none of these. */
-	char *program[] = {path,
-			   opt->image ? "--image" : NULL,
-			   (char *)opt->image,
-			   "--job",
-			   job->jobid,
-			   opt->engine ? "--engine" : NULL,
-			   (char *)opt->engine,
-			   NULL};
+	/* The program and its first arguments: the agent takes none. */
+	char *program[10] = {path};
+	size_t n = 1;
+	if (opt->image) {
+		program[n++] = "--image";
+		program[n++] = (char *)opt->image;
+		program[n++] = "--job";
+		program[n++] = job->jobid;
+		if (opt->pull)
+			program[n++] = "--pull";
+		if (opt->engine) {
+			program[n++] = "--engine";
+			program[n++] = (char *)opt->engine;
+		}
+	}
 	/* The plan's nodes only: those without ranks are left out. */
 	size_t len = 1;
 	for (long i = 0; i < job->nagents; i++)

@@ -66,13 +66,12 @@ static int run(int argc, char **argv, struct cmpi_options *opt)
 		 * sees the directories srun's tasks see; cmpirun reaches no engine. */
 		const char *refused = !opt->image	   ? NULL
 				      : opt->nstage	   ? "--stage"
-				      : opt->pull	   ? "--pull"
 				      : opt->nhost_engines ? "--engine HOST=URL"
 							   : NULL;
 		if (refused) {
 			cmpi_error("%s is not supported inside a Slurm allocation: each node's "
-				   "agent starts in a container on that node's engine, which must "
-				   "have the image, and sees the directories srun's tasks see",
+				   "agent starts in a container on that node's engine, and sees "
+				   "the directories srun's tasks see",
 				   refused);
 			return JOB_EXIT_USAGE;
 		}

@@ -7,7 +7,8 @@
 #   plain  the agents run on the nodes themselves
 #   image  --image: each node also has a dockerd of its own (in its namespaces, the MPI
 #          image loaded), which its slurmd, in a mount namespace of its own, sees at the
-#          default socket; srun runs cmpi-container, which starts the node's agent there
+#          default socket; srun runs cmpi-container, which starts the node's agent there;
+#          --pull from a registry on this host's bridge address
 # Skipped (77) without the Slurm packages or the namespaces (and for image, an engine
 # here with the test image).
 set -u
@@ -59,6 +60,8 @@ image)
 	# containers in this host's network namespace: no node of its own then.
 	[ -S /run/containerd/containerd.sock ] && skip "a system containerd runs here"
 	[ -S /run/docker.sock ] || skip "no /run/docker.sock to stand for each node's default socket"
+	command -v docker-registry >/dev/null || skip "no docker-registry (apt-get install docker-registry)"
+	command -v gcc >/dev/null || skip "no gcc"
 	;;
 *) echo "usage: slurm.sh [plain|image]" >&2; exit 2 ;;
 esac
@@ -148,12 +151,18 @@ node_docker() {
 	docker -H "unix://$WORK/$n.sock" "$@"
 }
 if [ "$case_name" = image ]; then
+	# A registry on this host's bridge address, which the nodes' engines trust (--pull).
+	registry=$here:$(python3 -c 'import socket, sys; s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$here")
+	printf '%s\n' "version: 0.1" "log: {level: warn}" "storage: {filesystem: {rootdirectory: $WORK/registry}}" \
+		"http: {addr: $registry}" >"$WORK/registry.yml"
+	docker-registry serve "$WORK/registry.yml" >"$WORK/log/registry.log" 2>&1 </dev/null 9>&- &
+	CLEANUP+=("stop $!")
 	# Each node's engine, in the node's namespaces (its containers share the node's
 	# network and host name); the data directories keep the image between runs.
 	for n in "${NODES[@]}"; do
 		in_host "$n" "$n" dockerd --data-root "/var/lib/cmpi-test-slurm-$n" \
 			--exec-root "$WORK/exec-$n" --pidfile "$WORK/dockerd-$n.pid" -H "unix://$WORK/$n.sock" \
-			--bridge none --iptables=false --ip-masq=false
+			--bridge none --iptables=false --ip-masq=false --insecure-registry "$registry"
 		DOCKERD[$n]=$!
 		# dockerd leaves its namespace bind-mounted under the exec root.
 		CLEANUP+=("umount $WORK/exec-$n/netns/default")
@@ -295,6 +304,35 @@ image_case() {
 	expect_err "^cmpirun: lost the agent of node 1 \(h2\)"
 	no_leftovers
 	echo "agent's container on h2 killed: the job ended, status $RC"
+
+	# 5. --pull: each node's engine pulls a missing image itself. The image: one
+	# static program that says its rank, pushed from h1's engine to the registry.
+	local static=$registry/cmpi-test/slurm-static:1
+	mkdir -p "$WORK/root/tmp"
+	printf '%s\n' '#include <stdio.h>' '#include <stdlib.h>' \
+		'int main(void) { printf("rank %s of %s\n", getenv("CMPI_RANK"), getenv("CMPI_SIZE")); return 0; }' |
+		gcc -static -O2 -x c -o "$WORK/root/prog" - || fail "cannot build a static program (libc6-dev)"
+	tar -C "$WORK/root" -c . | node_docker h1 import - "$static" >/dev/null || fail "cannot import $static on h1"
+	node_docker h1 push "$static" >/dev/null || fail "cannot push $static"
+	for n in h1 h2; do
+		node_docker "$n" rmi "$static" >/dev/null 2>&1
+		CLEANUP+=("node_docker $n rmi $static")
+	done
+	alloc 2 --launcher-addr "$here" --image "$static" -n 4 /prog
+	expect_rc 1
+	expect_err "^cmpi-container on h[12]: image '$static' not found on this node's engine at unix://.*\(--pull pulls it\)$"
+	no_leftovers
+	alloc 2 --launcher-addr "$here" --pull --image "$static" -n 4 /prog
+	expect_rc 0
+	for n in h1 h2; do
+		expect_err "^cmpi-container on $n: pulled $static in [0-9.]+ s$"
+		node_docker "$n" image inspect "$static" >/dev/null 2>&1 || fail "$n's engine has no $static"
+	done
+	for i in 0 1 2 3; do
+		[ "$(grep -cx "rank $i of 4" "$OUT")" -eq 1 ] || fail "--pull: rank $i did not say its rank once"
+	done
+	no_leftovers
+	echo "--pull on 2 nodes: each node's engine pulled the image: ok"
 }
 if [ "$case_name" = image ]; then
 	image_case
