@@ -37,9 +37,9 @@ static void usage(void)
 		"       cmpi-container --sweep JOBID [--engine URL]\n"
 		"Run by cmpirun through srun on each node of a Slurm allocation: starts the\n"
 		"node's agent in a container of IMAGE on the node's engine (URL, else\n"
-		"$DOCKER_HOST, else the default socket; --pull: pulled when missing) and\n"
-		"waits for it. The job token\n"
-		"comes in CMPI_AGENT_TOKEN. --sweep removes what job JOBID left on this node.\n");
+		"$DOCKER_HOST, else the default socket; --pull pulls IMAGE when missing)\n"
+		"and waits for it. The job token comes in CMPI_AGENT_TOKEN.\n"
+		"--sweep removes what job JOBID left on this node.\n");
 }
 
 static void on_agent_exited(void *ctx, long node, int status)
@@ -124,6 +124,7 @@ static int run(struct docker *engine, const struct docker_job *dj, long node,
 	const int signos[3] = {SIGTERM, SIGINT, SIGHUP};
 	char addr[256];
 	long port;
+	bool running = false;
 	int rc = 1;
 
 	const char *colon = strrchr(connect_addr, ':');
@@ -149,7 +150,7 @@ static int run(struct docker *engine, const struct docker_job *dj, long node,
 	if (!started)
 		goto out;
 	rt->ops->start_agents(rt, addr, (int)port, token_hex, started);
-	bool running = started[node];
+	running = started[node];
 	free(started);
 	if (running)
 		event_base_dispatch(nc.base);

@@ -58,14 +58,26 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 /* Starts `srun <one task on each of the plan's nodes> PROGRAM ARGS...` in its own process
  * group (Ctrl-C reaches cmpirun, which ends the job through the agents' connections).
+ * The agents' step takes the nodes whole; the sweep overlaps, since the agents' step may
+ * still be completing on some node, and a step that waits for it can wait for seconds.
  * The pid, or -1 after saying why. */
-static pid_t spawn_srun(struct slurm_runtime *sr, char *const *args, const char *token_hex)
+static pid_t spawn_srun(struct slurm_runtime *sr, char *const *args, const char *token_hex,
+			bool sweep)
 {
 	char nodes[32];
-	char *argv[40] = {
-	    "srun",	  "--nodelist", sr->nodelist,	       "--nodes", nodes,
-	    "--ntasks",	  nodes,	"--ntasks-per-node=1", "--whole", "--cpu-bind=none",
-	    "--mpi=none", "--quiet",	"--kill-on-bad-exit=1"};
+	char *argv[40] = {"srun",
+			  "--nodelist",
+			  sr->nodelist,
+			  "--nodes",
+			  nodes,
+			  "--ntasks",
+			  nodes,
+			  "--ntasks-per-node=1",
+			  sweep ? "--overlap" : "--whole",
+			  "--cpu-bind=none",
+			  "--mpi=none",
+			  "--quiet",
+			  "--kill-on-bad-exit=1"};
 	size_t n = 13;
 	for (size_t i = 0; sr->program[i] && n < sizeof argv / sizeof argv[0] - 1; i++)
 		argv[n++] = sr->program[i];
@@ -103,7 +115,7 @@ static void slurm_start_agents(struct runtime *rt, const char *addr, int port,
 	char *args[] = {
 	    "--connect", connect, "--node-env", "SLURM_NODEID", cmpi_verbose() ? "--verbose" : NULL,
 	    NULL};
-	pid_t pid = spawn_srun(sr, args, token_hex);
+	pid_t pid = spawn_srun(sr, args, token_hex, false);
 	if (pid < 0)
 		return;
 	sr->srun = pid;
@@ -149,7 +161,7 @@ static void slurm_finish(struct runtime *rt, int grace_ms)
 	if (!sr->started || (WIFEXITED(sr->status) && WEXITSTATUS(sr->status) == 0))
 		return;
 	char *args[] = {"--sweep", sr->jobid, NULL};
-	pid_t pid = spawn_srun(sr, args, NULL);
+	pid_t pid = spawn_srun(sr, args, NULL, true);
 	if (pid > 0) {
 		cmpi_debug("the agents' step ended with status %d: sweeping the nodes", sr->status);
 		wait_or_kill(pid, 10000);
