@@ -19,11 +19,27 @@ static bool verbose;
 static struct timespec debug_start;
 static cmpi_message_hook_f message_hook;
 static void *message_hook_ctx;
+static __thread cmpi_message_hook_f thread_hook;
+static __thread void *thread_hook_ctx;
 
 void cmpi_set_message_hook(cmpi_message_hook_f hook, void *ctx)
 {
 	message_hook = hook;
 	message_hook_ctx = ctx;
+}
+
+void cmpi_set_thread_message_hook(cmpi_message_hook_f hook, void *ctx)
+{
+	thread_hook = hook;
+	thread_hook_ctx = ctx;
+}
+
+void cmpi_message_line(const char *line, size_t len)
+{
+	if (message_hook)
+		message_hook(message_hook_ctx, line, len);
+	else
+		(void)cmpi_write_all(STDERR_FILENO, line, len);
 }
 
 void cmpi_set_progname(const char *name)
@@ -60,10 +76,10 @@ static void vmessage(const char *prefix, const char *fmt, va_list ap)
 	size_t len = (size_t)n + ((size_t)m < sizeof line - (size_t)n - 1 ? (size_t)m
 									: sizeof line - (size_t)n - 2);
 	line[len++] = '\n';
-	if (message_hook)
-		message_hook(message_hook_ctx, line, len);
+	if (thread_hook)
+		thread_hook(thread_hook_ctx, line, len);
 	else
-		(void)cmpi_write_all(STDERR_FILENO, line, len);
+		cmpi_message_line(line, len);
 }
 
 void cmpi_error(const char *fmt, ...)

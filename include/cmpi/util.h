@@ -18,6 +18,11 @@ bool cmpi_verbose(void);
  * launcher queues them behind the ranks' output); NULL restores stderr. */
 typedef void (*cmpi_message_hook_f)(void *ctx, const char *line, size_t len);
 void cmpi_set_message_hook(cmpi_message_hook_f hook, void *ctx);
+/* The calling thread's messages go to hook instead (a worker holds them for the
+ * thread the message hook belongs to); NULL: the process-wide way again. */
+void cmpi_set_thread_message_hook(cmpi_message_hook_f hook, void *ctx);
+/* One whole line, as a hook received it, the process-wide way. */
+void cmpi_message_line(const char *line, size_t len);
 
 void cmpi_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only with --verbose; prefixed with the time since start, for phase timing. */
