@@ -305,7 +305,24 @@ image_case() {
 	no_leftovers
 	echo "agent's container on h2 killed: the job ended, status $RC"
 
-	# 5. --pull: each node's engine pulls a missing image itself. The image: one
+	# 5. cmpirun itself killed outright mid-job: its agents lose it and end, and
+	# nothing is left on any node or its engine.
+	timeout 120 salloc -N 2 -n 4 --quiet "$CMPIRUN" -v --launcher-addr "$here" --image "$IMAGE" \
+		sleep 60 >"$OUT" 2>"$ERR" </dev/null &
+	agent_job=$!
+	for _ in $(seq 1 400); do grep -q "all 2 agents connected" "$ERR" && break; sleep 0.05; done
+	grep -q "all 2 agents connected" "$ERR" || fail "the agents did not connect"
+	local salloc_pid cmpirun_pid
+	salloc_pid=$(ps -o pid= --ppid "$agent_job" | tr -d ' ')
+	cmpirun_pid=$(ps -o pid= --ppid "$salloc_pid" | tr -d ' ')
+	[ -n "$cmpirun_pid" ] && grep -qa cmpirun "/proc/$cmpirun_pid/cmdline" || fail "no cmpirun under salloc"
+	local t0=$(date +%s%N)
+	kill -KILL "$cmpirun_pid"
+	wait "$agent_job"
+	no_leftovers
+	echo "cmpirun killed: nothing left on the nodes $((($(date +%s%N) - t0) / 1000000)) ms after"
+
+	# 6. --pull: each node's engine pulls a missing image itself. The image: one
 	# static program that says its rank, pushed from h1's engine to the registry.
 	local static=$registry/cmpi-test/slurm-static:1
 	mkdir -p "$WORK/root/tmp"
