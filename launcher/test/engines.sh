@@ -86,7 +86,7 @@ static_image() { # NAME
 }
 
 # The test bed: N "other hosts", each a network namespace on a bridge of this host's
-# ($here), with its own dockerd and TLS both ways at 198.18.251.(I+1). Sets here, certs,
+# ($here), with its own dockerd (and host name, hI) and TLS both ways at 198.18.251.(I+1). Sets here, certs,
 # HOST_NS[I], HOST_ADDR[I] and HOST_ENGINE[I] (dockerd's pid) for I in 1..N.
 hosts_up() { # N
 	local n=$1 i
@@ -145,8 +145,10 @@ hosts_up() { # N
 # Starts (or starts again) host I's dockerd on its data directory.
 host_start() { # I
 	local i=$1
-	# `ip netns exec` remounts /sys and dockerd then fails; nsenter does not.
-	nsenter --net="/run/netns/${HOST_NS[i]}" dockerd --data-root "/var/lib/cmpi-test-engine$((i + 1))" \
+	# `ip netns exec` remounts /sys and dockerd then fails; nsenter does not. A UTS
+	# namespace of its own names the host hI (its containers share the host's name).
+	nsenter --net="/run/netns/${HOST_NS[i]}" unshare --uts sh -c 'hostname "$0" && exec "$@"' "h$i" \
+		dockerd --data-root "/var/lib/cmpi-test-engine$((i + 1))" \
 		--exec-root "$WORK/exec$i" --pidfile "$WORK/dockerd$i.pid" -H "tcp://${HOST_ADDR[i]}:2376" \
 		--tlsverify --tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" \
 		--tlskey "$certs/server-key.pem" --bridge none --iptables=false --ip-masq=false \
@@ -483,9 +485,11 @@ hosts_mpi)
 				expect_err "all $n agents connected"
 				case $prog in
 				hello)
-					# (The processor name is this machine's: the hosts share its UTS namespace.)
-					[ "$(grep -cE '^hello from rank [0-3] of 4 on ' "$OUT")" -eq 4 ] ||
-						fail "$prog.$mpi on $n hosts: not 4 hellos"
+					# Each host's ranks on it, by its name.
+					for ((i = 1; i <= n; i++)); do
+						[ "$(grep -cE "^hello from rank [0-3] of 4 on h$i " "$OUT")" -eq $((4 / n)) ] ||
+							fail "$prog.$mpi on $n hosts: not $((4 / n)) hellos on h$i"
+					done
 					;;
 				ring) grep -qx 'ring ok: 10 laps, total 60' "$OUT" || fail "$prog.$mpi on $n hosts" ;;
 				allreduce) grep -qx 'allreduce ok' "$OUT" || fail "$prog.$mpi on $n hosts" ;;
