@@ -82,6 +82,8 @@ static void group_start_agents(struct runtime *rt, const char *addr, int port,
 	for (long t = 0; t < running; t++)
 		pthread_join(threads[t], NULL);
 	for (long i = 0; i < g->nmembers; i++) {
+		if (!s.said[i].text)
+			continue; /* it said nothing */
 		const char *line = s.said[i].text, *end = line + s.said[i].len;
 		while (line < end) {
 			const char *nl = memchr(line, '\n', (size_t)(end - line));
