@@ -318,7 +318,12 @@ mpich:fence_too_big)
 	[ "$AGENTS" -gt 1 ] && keys=45000
 	run_job "$AGENTS" "$PYTHON" "$HERE/pmi1_bigput.py" "$keys"
 	expect_rc 1
-	[ "$(grep -c '^puts done$' "$OUT")" -eq "$AGENTS" ] || fail "the ranks did not get to the barrier"
+	# The ranks whose parts make it too much got to the barrier. Two agents'
+	# parts are already too much: in a chain of 3 (tree.*) the middle agent
+	# ends the job once it holds its own and its child's, and the top rank may
+	# still be putting then.
+	needed=$((AGENTS < 2 ? AGENTS : 2))
+	[ "$(grep -c '^puts done$' "$OUT")" -ge "$needed" ] || fail "the ranks did not get to the barrier"
 	expect_no_line "barrier_out"
 	expect_apperr 'more than cmpirun carries'
 	;;
