@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <glob.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +36,10 @@ void cmpi_jobdir_remove(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-void cmpi_jobdirs_remove_all(const char *parent, const char *jobid)
+/* Removes every directory of ours that pattern matches. */
+static void remove_matching(const char *pattern)
 {
-	char pattern[CMPI_JOBDIR_MAX];
 	glob_t g;
-
-	/* Job ids are hex: nothing in one can widen the pattern. */
-	if (strspn(jobid, "0123456789abcdef") != strlen(jobid) || !*jobid)
-		return;
-	snprintf(pattern, sizeof pattern, "%s/cmpi-%.16s-*", parent, jobid);
 	if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
 		return;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -52,4 +48,28 @@ void cmpi_jobdirs_remove_all(const char *parent, const char *jobid)
 			cmpi_jobdir_remove(g.gl_pathv[i]);
 	}
 	globfree(&g);
+}
+
+/* Job ids are hex: nothing in one can widen a pattern. */
+static bool is_jobid(const char *jobid)
+{
+	return *jobid && strspn(jobid, "0123456789abcdef") == strlen(jobid);
+}
+
+void cmpi_jobdirs_remove_all(const char *parent, const char *jobid)
+{
+	char pattern[CMPI_JOBDIR_MAX];
+	if (!is_jobid(jobid))
+		return;
+	snprintf(pattern, sizeof pattern, "%s/cmpi-%.16s-*", parent, jobid);
+	remove_matching(pattern);
+}
+
+void cmpi_jobdirs_remove_node(const char *parent, const char *jobid, long node)
+{
+	char pattern[CMPI_JOBDIR_MAX];
+	if (!is_jobid(jobid) || node < 0)
+		return;
+	snprintf(pattern, sizeof pattern, "%s/cmpi-%.16s-%ld-*", parent, jobid, node);
+	remove_matching(pattern);
 }

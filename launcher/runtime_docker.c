@@ -1,8 +1,9 @@
 /* runtime_docker.c - agents in containers through the Docker Engine API: one container per
- * agent, created and started by a few threads at once, host network and IPC, a cmpi.job
- * label. A local engine gets the agent bundle bind-mounted read-only at /.cmpi and the
- * working directory at the same path; an engine on another host gets the bundle uploaded
- * into each container, and the agents connect back to this host's address towards it. */
+ * agent, created and started by a few threads at once, host network and IPC, cmpi.job and
+ * cmpi.node labels (a runtime finishes only its own nodes' containers). A local engine
+ * gets the agent bundle bind-mounted read-only at /.cmpi and the working directory at the
+ * same path; an engine on another host gets the bundle uploaded into each container, and
+ * the agents connect back to this host's address towards it. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -116,7 +117,8 @@ static int start_container(struct docker_runtime *dr, struct docker *engine, lon
 			   const char *addr, int port, const char *token_hex,
 			   struct docker_error *err)
 {
-	char connect[128], node_s[32], token[128], label[64], name[64], launcher[320];
+	char connect[128], node_s[32], token[128], label[64], node_label[64], name[64];
+	char launcher[320];
 	char *bind_bundle = NULL, *bind_cwd = NULL;
 	/* Ranks start in our directory where it is mounted, else where the
 	 * staged files are, else in the image's working directory. */
@@ -128,6 +130,7 @@ static int start_container(struct docker_runtime *dr, struct docker *engine, lon
 	snprintf(node_s, sizeof node_s, "%ld", dr->nodes[i]);
 	snprintf(token, sizeof token, "CMPI_AGENT_TOKEN=%s", token_hex);
 	snprintf(label, sizeof label, "cmpi.job=%s", dr->jobid);
+	snprintf(node_label, sizeof node_label, "cmpi.node=%ld", dr->nodes[i]);
 	snprintf(name, sizeof name, "cmpi-%s-%ld", dr->jobid, dr->nodes[i]);
 	/* The bundle's own loader and libraries: the image's glibc does not
 	 * matter, and no variable leads the ranks to the bundle's libraries. */
@@ -145,7 +148,7 @@ static int start_container(struct docker_runtime *dr, struct docker *engine, lon
 	char launcher_label[340] = "cmpi.launcher=";
 	if (cleanup_launcher_label(launcher, sizeof launcher) == 0)
 		strcat(launcher_label, launcher);
-	char *labels[] = {label, launcher_label, NULL};
+	char *labels[] = {label, node_label, launcher_label, NULL};
 	/* Cross-memory attach (process_vm_readv) between ranks: Docker's seccomp
 	 * profile refuses it without SYS_PTRACE, and UCX then falls back to TCP
 	 * between ranks of one container (which also hung at MPI_Finalize). */
@@ -278,19 +281,46 @@ static void docker_start_agents(struct runtime *rt, const char *addr, int port,
 	free(w.started);
 }
 
-/* Waits for the job's containers to go (their agents exit when cmpirun closes
- * the connections, AutoRemove does the rest), then removes what is left. */
+/* The job's containers on this engine that are this runtime's: its nodes' (other nodes
+ * may share the engine, each with a runtime of its own: cmpi-container on Slurm nodes).
+ * How many, with *ids (NULL-terminated), or -1. */
+static long own_containers(struct docker_runtime *dr, char ***ids, struct docker_error *err)
+{
+	char label[64], **values = NULL;
+	snprintf(label, sizeof label, "cmpi.job=%s", dr->jobid);
+	long n = docker_containers_with_label(dr->engine, label, ids, "cmpi.node", &values, err);
+	long kept = 0;
+	for (long i = 0; i < n; i++) {
+		bool ours = false;
+		for (long j = 0; !ours && j < dr->nagents; j++) {
+			char node[32];
+			snprintf(node, sizeof node, "%ld", dr->nodes[j]);
+			ours = !strcmp(values[i], node);
+		}
+		if (ours)
+			(*ids)[kept++] = (*ids)[i];
+		else
+			free((*ids)[i]);
+	}
+	if (n > 0)
+		(*ids)[kept] = NULL;
+	cmpi_strv_free(values);
+	return n < 0 ? n : kept;
+}
+
+/* Waits for this runtime's containers to go (their agents exit when cmpirun
+ * closes the connections, AutoRemove does the rest), then removes what is left. */
 static void docker_finish(struct runtime *rt, int grace_ms)
 {
 	struct docker_runtime *dr = (struct docker_runtime *)rt;
 	struct docker_error err;
-	char label[64], **ids = NULL;
+	char **ids = NULL;
 	long n = 0;
 
-	snprintf(label, sizeof label, "cmpi.job=%s", dr->jobid);
 	for (int waited = 0; waited <= grace_ms; waited += 20) {
 		cmpi_strv_free(ids);
-		n = docker_containers_with_label(dr->engine, label, &ids, NULL, NULL, &err);
+		ids = NULL;
+		n = own_containers(dr, &ids, &err);
 		if (n <= 0)
 			break;
 		struct timespec tick = {0, 20 * 1000 * 1000};
@@ -314,8 +344,8 @@ static void docker_finish(struct runtime *rt, int grace_ms)
 	cmpi_strv_free(ids);
 	/* Host IPC: the agents' /dev/shm directories are this host's when the
 	 * engine is; a killed container leaves its agent's behind. */
-	if (strncmp(docker_url(dr->engine), "unix://", 7) == 0)
-		cmpi_jobdirs_remove_all("/dev/shm", dr->jobid);
+	for (long i = 0; strncmp(docker_url(dr->engine), "unix://", 7) == 0 && i < dr->nagents; i++)
+		cmpi_jobdirs_remove_node("/dev/shm", dr->jobid, dr->nodes[i]);
 }
 
 static void docker_destroy(struct runtime *rt)

@@ -17,5 +17,7 @@ void cmpi_jobdir_remove(const char *path);
 /* Removes every "<parent>/cmpi-<jobid>-*" directory this user owns: what the
  * agents of that job left when they were killed. */
 void cmpi_jobdirs_remove_all(const char *parent, const char *jobid);
+/* The same for one node's agent only: "<parent>/cmpi-<jobid>-<node>-*". */
+void cmpi_jobdirs_remove_node(const char *parent, const char *jobid, long node);
 
 #endif
