@@ -93,11 +93,20 @@ static int sweep(const char *url, const char *jobid)
 	return rc;
 }
 
-/* The engine must answer and have the image (pulled, with pull): said with
+/* The engine must be this node's (a unix socket: the working directory is
+ * mounted from here), answer and have the image (pulled, with pull): said with
  * this node's name, since every node's words reach the user through one srun. */
 static struct docker *node_engine(const char *url, const char *image, bool pull)
 {
 	struct docker_error err;
+	const char *asked = url ? url : getenv("DOCKER_HOST");
+	if (asked && *asked && strncmp(asked, "unix://", 7) != 0) {
+		cmpi_error("the engine at %s is not this node's own (a unix:// socket): inside a "
+			   "Slurm allocation each node's agent runs on its node's engine (is "
+			   "DOCKER_HOST set where cmpirun runs? srun passes it on)",
+			   asked);
+		return NULL;
+	}
 	struct docker *engine = docker_connect(url, &err);
 	int have = engine ? docker_image_exists(engine, image, &err) : -1;
 	if (have == 0 && pull)

@@ -850,7 +850,10 @@ static int job_setup(struct job *job)
 	if (!job->ev_connect || !job->ev_grace || !job->ev_timeout || !job->ev_sigint ||
 	    !job->ev_sigterm)
 		return -1;
-	evtimer_add(job->ev_connect, &connect_tv);
+	/* Nodes pulling the image inside an allocation may take minutes before
+	 * their agents connect; a node that fails ends srun's step, and that the job. */
+	if (!(job->opt->slurm && job->opt->image && job->opt->pull))
+		evtimer_add(job->ev_connect, &connect_tv);
 	if (job->opt->timeout_s > 0) {
 		struct timeval tv = {job->opt->timeout_s, 0};
 		evtimer_add(job->ev_timeout, &tv);

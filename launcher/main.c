@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -64,10 +65,13 @@ static int run(int argc, char **argv, struct cmpi_options *opt)
 	if (!opt->nhosts && !opt->nagents && slurm_in_allocation()) {
 		/* With --image, each node's cmpi-container uses that node's engine and
 		 * sees the directories srun's tasks see; cmpirun reaches no engine. */
-		const char *refused = !opt->image	   ? NULL
-				      : opt->nstage	   ? "--stage"
-				      : opt->nhost_engines ? "--engine HOST=URL"
-							   : NULL;
+		const char *refused = NULL;
+		if (opt->image && opt->nstage)
+			refused = "--stage";
+		else if (opt->image && opt->nhost_engines)
+			refused = "--engine HOST=URL";
+		else if (opt->image && opt->engine && strncmp(opt->engine, "unix://", 7) != 0)
+			refused = "--engine with a tcp:// URL";
 		if (refused) {
 			cmpi_error("%s is not supported inside a Slurm allocation: each node's "
 				   "agent starts in a container on that node's engine, and sees "
