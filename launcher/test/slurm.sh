@@ -277,6 +277,15 @@ image_case() {
 	alloc 2 --image "$IMAGE" --stage hello.openmpi ./hello.openmpi
 	expect_rc 2
 	expect_err "^cmpirun: --stage is not supported inside a Slurm allocation"
+	alloc 2 --image "$IMAGE" --engine tcp://127.0.0.1:1 ./hello.openmpi
+	expect_rc 2
+	expect_err "^cmpirun: --engine with a tcp:// URL is not supported inside a Slurm allocation"
+	# DOCKER_HOST reaches the nodes through srun: a tcp:// one is refused there
+	# (before anything connects to it).
+	DOCKER_HOST=tcp://127.0.0.1:1 alloc 2 --launcher-addr "$here" --image "$IMAGE" ./hello.openmpi
+	expect_rc 1
+	expect_err "^cmpi-container on h[12]: the engine at tcp://127.0.0.1:1 is not this node's own"
+	no_leftovers
 
 	# 3. The image on h1's engine only: h2 says so, and the job ends everywhere.
 	node_docker h1 tag "$IMAGE" cmpi-test/slurm-h1-only:1 || fail "cannot tag the image on h1"
@@ -305,22 +314,25 @@ image_case() {
 	no_leftovers
 	echo "agent's container on h2 killed: the job ended, status $RC"
 
-	# 5. cmpirun itself killed outright mid-job: its agents lose it and end, and
-	# nothing is left on any node or its engine.
-	timeout 120 salloc -N 2 -n 4 --quiet "$CMPIRUN" -v --launcher-addr "$here" --image "$IMAGE" \
-		sleep 60 >"$OUT" 2>"$ERR" </dev/null &
+	# 5. cmpirun itself killed outright mid-job, the allocation kept (a shell
+	# waits on after it): its agents lose it and end, their containers go, and
+	# nothing is left on any node or its engine while Slurm still holds the nodes.
+	timeout 120 salloc -N 2 -n 4 --quiet sh -c '"$0" "$@"; exec sleep 60' "$CMPIRUN" -v \
+		--launcher-addr "$here" --image "$IMAGE" sleep 60 >"$OUT" 2>"$ERR" </dev/null &
 	agent_job=$!
 	for _ in $(seq 1 400); do grep -q "all 2 agents connected" "$ERR" && break; sleep 0.05; done
 	grep -q "all 2 agents connected" "$ERR" || fail "the agents did not connect"
-	local salloc_pid cmpirun_pid
+	local salloc_pid shell_pid cmpirun_pid
 	salloc_pid=$(ps -o pid= --ppid "$agent_job" | tr -d ' ')
-	cmpirun_pid=$(ps -o pid= --ppid "$salloc_pid" | tr -d ' ')
+	shell_pid=$(ps -o pid= --ppid "$salloc_pid" | tr -d ' ')
+	cmpirun_pid=$(ps -o pid= --ppid "$shell_pid" | tr -d ' ')
 	[ -n "$cmpirun_pid" ] && grep -qa cmpirun "/proc/$cmpirun_pid/cmdline" || fail "no cmpirun under salloc"
 	local t0=$(date +%s%N)
 	kill -KILL "$cmpirun_pid"
-	wait "$agent_job"
 	no_leftovers
 	echo "cmpirun killed: nothing left on the nodes $((($(date +%s%N) - t0) / 1000000)) ms after"
+	kill -TERM "$shell_pid" # now the sleep: salloc's command ends, and the allocation
+	wait "$agent_job"
 
 	# 6. --pull: each node's engine pulls a missing image itself. The image: one
 	# static program that says its rank, pushed from h1's engine to the registry.
