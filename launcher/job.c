@@ -571,11 +571,14 @@ static struct runtime *slurm_runtime(struct job *job)
 	bool here = true;
 	const struct cmpi_options *opt = job->opt;
 	char *path = opt->image ? runtime_find_container() : runtime_find_agent();
-	const char *name = opt->image ? "cmpi-container" : "cmpi-agent";
 	if (!path || access(path, X_OK) < 0) {
-		cmpi_error("cannot find the %s program %s (set %s)",
-			   opt->image ? "container starter" : "agent", path ? path : name,
-			   opt->image ? "CMPI_CONTAINER" : "CMPI_AGENT");
+		if (opt->image)
+			cmpi_error("cannot find the container starter program %s (set "
+				   "CMPI_CONTAINER)",
+				   path ? path : "cmpi-container");
+		else
+			cmpi_error("cannot find the agent program %s (set CMPI_AGENT)",
+				   path ? path : "cmpi-agent");
 		free(path);
 		return NULL;
 	}

@@ -291,12 +291,11 @@ static long own_containers(struct docker_runtime *dr, char ***ids, struct docker
 	long n = docker_containers_with_label(dr->engine, label, ids, "cmpi.node", &values, err);
 	long kept = 0;
 	for (long i = 0; i < n; i++) {
+		long node;
 		bool ours = false;
-		for (long j = 0; !ours && j < dr->nagents; j++) {
-			char node[32];
-			snprintf(node, sizeof node, "%ld", dr->nodes[j]);
-			ours = !strcmp(values[i], node);
-		}
+		if (cmpi_parse_long(values[i], 0, 1L << 30, &node) == 0)
+			for (long j = 0; !ours && j < dr->nagents; j++)
+				ours = dr->nodes[j] == node;
 		if (ours)
 			(*ids)[kept++] = (*ids)[i];
 		else
@@ -344,7 +343,7 @@ static void docker_finish(struct runtime *rt, int grace_ms)
 	cmpi_strv_free(ids);
 	/* Host IPC: the agents' /dev/shm directories are this host's when the
 	 * engine is; a killed container leaves its agent's behind. */
-	for (long i = 0; strncmp(docker_url(dr->engine), "unix://", 7) == 0 && i < dr->nagents; i++)
+	for (long i = 0; !dr->remote && i < dr->nagents; i++)
 		cmpi_jobdirs_remove_node("/dev/shm", dr->jobid, dr->nodes[i]);
 }
 
