@@ -517,31 +517,28 @@ hosts_mpi)
 launch_ab)
 	# Not a test (benchmarks/hosts-launch-ab.sh runs it): the launch of a static
 	# program over the 4 hosts, R ranks a host, with cmpirun A ($CMPIRUN) and B
-	# ($CMPIRUN_B) in turn, ROUNDS rounds; wall times and medians.
+	# ($CMPIRUN_B) in turn, ROUNDS rounds (benchmarks/alternate.sh: min, median,
+	# mean, max). Each build's ranks are checked once first.
 	b=${CMPIRUN_B:?set CMPIRUN_B to the other cmpirun}
 	hosts_up 4
 	static_image cmpi-test/static:1
 	CLEANUP+=("docker rmi cmpi-test/static:1")
 	hosts_load cmpi-test/static:1 4
 	for i in 1 2 3 4; do CLEANUP+=("host_docker $i rmi cmpi-test/static:1"); done
+	export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$certs
 	for r in ${PER_HOST:-1 2}; do
 		: >"$WORK/hosts"
 		for i in 1 2 3 4; do echo "h$i slots=$r engine=tcp://${HOST_ADDR[i]}:2376" >>"$WORK/hosts"; done
-		for ((round = 1; round <= ${ROUNDS:-10}; round++)); do
-			for which in A B; do
-				bin=$CMPIRUN
-				[ "$which" = B ] && bin=$b
-				t0=$(date +%s%N)
-				CMPIRUN=$bin run_tls_job -n $((4 * r)) --hostfile "$WORK/hosts" --image cmpi-test/static:1 /prog
-				ms=$((($(date +%s%N) - t0) / 1000000))
-				expect_rc 0
-				expect_ranks $((4 * r))
-				echo "$r a host, round $round, $which: $ms ms"
-				echo "$ms" >>"$WORK/$which.$r"
-			done
+		args="-n $((4 * r)) --hostfile $WORK/hosts --image cmpi-test/static:1 /prog"
+		for bin in "$CMPIRUN" "$b"; do
+			# shellcheck disable=SC2086 # args are words without spaces
+			CMPIRUN=$bin run_job $args
+			expect_rc 0
+			expect_ranks $((4 * r))
 		done
-		median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-		echo "$r a host: median A $(median "$WORK/A.$r") ms, B $(median "$WORK/B.$r") ms"
+		echo "$r a host:"
+		bash "$(dirname "$0")/../../benchmarks/alternate.sh" "${ROUNDS:-10}" A "$CMPIRUN $args" B "$b $args" ||
+			fail "a run failed"
 	done
 	;;
 *)
